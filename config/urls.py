@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from polls import views as poll_views
+from results import views as result_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="staff-home"), name="home"),
+    path("s/<str:token>/", poll_views.answer, name="answer"),
+    path("staff/", result_views.staff_home, name="staff-home"),
+    path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

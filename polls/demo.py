@@ -1,0 +1,192 @@
+"""The demo: a register of fictional social workers, the seeds' poll, a sample, invitations and
+simulated answers, all made through the same services that real use goes through."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from respondents.draws import sample_draw
+from respondents.importing import register_import
+from respondents.models import Register, SampleDraw
+
+from .answering import response_submit
+from .models import Invitation, Option, Poll, Question
+from .sending import answer_url, invitations_create
+
+REGISTER_NAME = "Socionomer 2026"
+SAMPLE_NAME = "Urval sept"
+POLL_SLUG = "verklighetsforankring-2026"
+STAFF = [
+    # username, password, group, superuser
+    ("admin", "medlemsrost-admin", "Admin", True),
+    ("redaktor", "medlemsrost-redaktor", "Editor", False),
+]
+
+REGIONS = ["Stockholm", "Västra Götaland", "Skåne", "Östergötland", "Norrbotten", "Kronoberg"]
+REGION_WEIGHTS = [30, 20, 16, 8, 6, 5]
+SECTORS = ["Kommun", "Region", "Stat", "Privat"]
+SECTOR_WEIGHTS = [62, 14, 10, 14]
+FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Ahmed", "Elin", "Mikael",
+         "Fatima", "Emma", "Oskar", "Leila", "Sofia", "Nils", "Ida", "Ali", "Hanna", "Per"]
+LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
+        "Persson", "Svensson", "Gustafsson", "Pettersson", "Lindberg", "Hassan", "Ramsing"]
+
+QUESTIONS = [
+    {
+        "code": "verklighet",
+        "text_sv": "Hur verklighetsförankrade anser du att de politiska besluten för "
+        "socialtjänsten är i den kommun där du är anställd?",
+        "text_en": "How well grounded in reality do you think the political decisions on social "
+        "services are in the municipality where you work?",
+        "options": [
+            ("mycket", "Mycket verklighetsförankrade", "Very well grounded"),
+            ("ganska", "Ganska verklighetsförankrade", "Fairly well grounded"),
+            ("inte_sa", "Inte så verklighetsförankrade", "Not very well grounded"),
+            ("inte_alls", "Inte alls verklighetsförankrade", "Not at all grounded"),
+            ("vet_ej", "Vet ej", "Don't know"),
+        ],
+        # Shares roughly as in the 2017 poll: 57 % "not very" or "not at all".
+        "weights": [6, 30, 40, 17, 7],
+    },
+    {
+        "code": "kvalitet",
+        "text_sv": "Anser du att kvaliteten på socialtjänstens arbete försämras i kommuner med "
+        "stora underskott i sin ekonomi?",
+        "text_en": "Do you think the quality of social services deteriorates in municipalities "
+        "with large budget deficits?",
+        "options": [
+            ("ja", "Ja", "Yes"),
+            ("nej", "Nej", "No"),
+            ("vet_ej", "Vet ej", "Don't know"),
+        ],
+        "weights": [89, 6, 5],
+    },
+]
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    poll: Poll
+    member_link: str
+    responses: int
+
+
+def demo_register_csv(size: int, seed: int = 2026) -> bytes:
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Medlemsnummer", "E-post", "region", "sektor"])
+    for i in range(size):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        writer.writerow(
+            [
+                str(100001 + i),
+                f"{first}.{last}.{i}@example.org".lower(),
+                rng.choices(REGIONS, REGION_WEIGHTS)[0],
+                rng.choices(SECTORS, SECTOR_WEIGHTS)[0],
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def demo_poll(register: Register) -> Poll:
+    now = timezone.now()
+    poll = Poll.objects.create(
+        slug=POLL_SLUG,
+        title_sv="Socionomernas syn på politiska beslut i socialtjänsten 2026",
+        title_en="Social workers on political decisions in social services 2026",
+        intro_sv="Akademikerförbundet SSR vill veta hur du som socionom ser på de politiska "
+        "besluten i din kommun. Det tar två minuter.",
+        intro_en="Akademikerförbundet SSR wants to know how you as a social worker view the "
+        "political decisions in your municipality. It takes two minutes.",
+        state=Poll.State.OPEN,
+        opens_at=now - timedelta(days=7),
+        closes_at=now + timedelta(days=14),
+        register=register,
+        reporting_variables=["region", "sektor"],
+    )
+    for order, spec in enumerate(QUESTIONS, start=1):
+        question = Question.objects.create(
+            poll=poll, order=order, code=spec["code"], text_sv=spec["text_sv"],
+            text_en=spec["text_en"],
+        )
+        Option.objects.bulk_create(
+            Option(question=question, order=i, code=code, label_sv=sv, label_en=en,
+                   is_dont_know=code == "vet_ej")
+            for i, (code, sv, en) in enumerate(spec["options"], start=1)
+        )
+    return poll
+
+
+def staff_users() -> None:
+    User = get_user_model()
+    for username, password, group, superuser in STAFF:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "is_superuser": superuser}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        user.groups.add(Group.objects.get(name=group))
+
+
+def simulate_answers(poll: Poll, invitations: list[Invitation], seed: int = 7) -> int:
+    rng = random.Random(seed)
+    questions = list(poll.questions.prefetch_related("options").order_by("order"))
+    for invitation in invitations:
+        choices = {}
+        for question, spec in zip(questions, QUESTIONS, strict=True):
+            options = list(question.options.all())
+            weights = list(spec["weights"])
+            if invitation.sample_member.member.attributes.get("sektor") == "Privat":
+                weights = weights[::-1] if question.code == "verklighet" else weights
+            choices[question.pk] = rng.choices(options, weights)[0].pk
+        response_submit(invitation=invitation, choices=choices)
+    return len(invitations)
+
+
+def fresh_member_link(poll: Poll) -> str:
+    """A new token for one invitation nobody has used: the demo's printed member link."""
+    invitation = (
+        Invitation.objects.filter(poll=poll, status=Invitation.Status.SENT).order_by("id").first()
+    )
+    if invitation is None:
+        return ""
+    token = invitation.issue_token()
+    invitation.save(update_fields=["token_hash"])
+    return answer_url(token)
+
+
+def seed_demo(*, members: int = 5000, sample: int = 1000, responses: int = 600) -> DemoInfo:
+    staff_users()
+    poll = Poll.objects.filter(slug=POLL_SLUG).first()
+    if poll is None:
+        with transaction.atomic():
+            register_import(name=REGISTER_NAME, data=demo_register_csv(members))
+            register = Register.objects.get(name=REGISTER_NAME)
+            draw = sample_draw(register=register, name=SAMPLE_NAME, size=sample, seed=42)
+            poll = demo_poll(register)
+            invitations_create(poll=poll, draw=draw)
+            # The demo marks the invitations as sent instead of e-mailing 1,000 fictional people.
+            for invitation in Invitation.objects.filter(poll=poll):
+                invitation.issue_token()
+                invitation.status = Invitation.Status.SENT
+                invitation.sent_at = timezone.now()
+                invitation.save(update_fields=["token_hash", "status", "sent_at"])
+        answering = list(
+            Invitation.objects.filter(poll=poll)
+            .select_related("poll", "sample_member__member")
+            .order_by("?")[:responses]
+        )
+        simulate_answers(poll, answering)
+    assert SampleDraw.objects.filter(name=SAMPLE_NAME).exists()
+    return DemoInfo(poll=poll, member_link=fresh_member_link(poll), responses=poll.responses.count())

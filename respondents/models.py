@@ -1,0 +1,107 @@
+"""Who the union's members are and who was sampled. Personal data lives here and nowhere else."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Register(models.Model):
+    """A named snapshot of the membership frame, e.g. "Socionomer, medlemsregistret aug 2020"."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    variables = models.JSONField(
+        _("variables"),
+        default=list,
+        blank=True,
+        help_text=_("Declared member variables used for strata and breakdowns, e.g. region."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("register")
+        verbose_name_plural = _("registers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        OPTED_OUT = "opted_out", _("opted out")
+        BOUNCED = "bounced", _("bounced")
+        LEFT = "left", _("left the union")
+
+    register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="members")
+    number = models.CharField(_("membership number"), max_length=64)
+    email = models.EmailField(_("e-mail"), blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(fields=["register", "number"], name="member_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.register} #{self.number}"
+
+
+class SampleDraw(models.Model):
+    """One random draw from a register. Same frame + design + seed always gives the same members."""
+
+    class Design(models.TextChoices):
+        SIMPLE = "simple", _("simple random sample")
+        STRATIFIED = "stratified", _("stratified random sample")
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="draws")
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    design = models.CharField(
+        _("design"), max_length=16, choices=Design.choices, default=Design.SIMPLE
+    )
+    strata = models.JSONField(_("stratification variables"), default=list, blank=True)
+    allocation = models.CharField(_("allocation"), max_length=16, blank=True)
+    target_size = models.PositiveIntegerField(_("target size"))
+    seed = models.BigIntegerField(_("seed"))
+    frame_size = models.PositiveIntegerField(_("frame size"))
+    counts = models.JSONField(
+        _("counts per stratum"),
+        default=dict,
+        blank=True,
+        help_text=_("Per stratum: population in the frame and members drawn."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("drawn"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sample draw")
+        verbose_name_plural = _("sample draws")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SampleMember(models.Model):
+    draw = models.ForeignKey(SampleDraw, on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="samplings")
+    stratum = models.CharField(_("stratum"), max_length=200, blank=True)
+    inclusion_probability = models.FloatField(_("inclusion probability"))
+
+    class Meta:
+        verbose_name = _("sampled member")
+        verbose_name_plural = _("sampled members")
+        constraints = [
+            models.UniqueConstraint(fields=["draw", "member"], name="sample_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw}: {self.member}"

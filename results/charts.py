@@ -1,0 +1,69 @@
+"""Plotly figure dicts from estimates. Pure: no database, no request."""
+
+from __future__ import annotations
+
+from .stats.proportions import ShareEstimate
+
+ACCENT = "#0b5d6b"
+
+
+def percent(value: float, language: str = "sv") -> str:
+    """57 % in Swedish (with a no-break space), 57% in English."""
+    number = f"{value * 100:.0f}"
+    return f"{number}\u00a0%" if language == "sv" else f"{number}%"
+
+
+def share_bar_figure(
+    labels: list[str], estimates: list[ShareEstimate], *, language: str = "sv", title: str = ""
+) -> dict:
+    """Horizontal bars of shares with their 95 % intervals as error bars, first option on top."""
+    x = [e.share * 100 for e in estimates]
+    interval = "95 % konfidensintervall" if language == "sv" else "95% confidence interval"
+    hover = [
+        f"{label}<br>{percent(e.share, language)} ({interval}: "
+        f"{percent(e.ci_low, language)}–{percent(e.ci_high, language)})<br>n = {e.n}"
+        for label, e in zip(labels, estimates, strict=True)
+    ]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": labels,
+                "x": x,
+                "text": [percent(e.share, language) for e in estimates],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertext": hover,
+                "hoverinfo": "text",
+                "marker": {"color": ACCENT},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(e.ci_high - e.share) * 100 for e in estimates],
+                    "arrayminus": [(e.share - e.ci_low) * 100 for e in estimates],
+                    "color": "#333",
+                    "thickness": 1.5,
+                    "width": 4,
+                },
+            }
+        ],
+        "layout": {
+            "margin": {"l": 10, "r": 40, "t": 10, "b": 40},
+            "xaxis": {
+                "range": [0, 100],
+                "ticksuffix": "\u00a0%" if language == "sv" else "%",
+                "fixedrange": True,
+            },
+            "yaxis": {"autorange": "reversed", "automargin": True, "fixedrange": True},
+            "height": 80 + 48 * len(labels),
+            "bargap": 0.35,
+            "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
+            "separators": ", " if language == "sv" else ".,",
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+        },
+    }
+    if title:
+        figure["layout"]["title"] = {"text": title}
+    return figure

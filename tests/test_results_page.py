@@ -1,0 +1,79 @@
+"""Staff see a chart per question with intervals, n, and the poll's margin of error."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from polls.answering import response_submit
+from respondents.models import Member
+from tests.factories import PollFactory, RegisterFactory, UserFactory, invitation_with_token
+from tests.factories import single_choice_question, staff_user
+
+
+@pytest.fixture
+def answered_poll(db):
+    """A poll from a register of 10,000 with 100 answers: 60 'Ja', 40 'Nej'."""
+    register = RegisterFactory()
+    Member.objects.bulk_create(
+        Member(register=register, number=f"P{n}", email=f"p{n}@example.org")
+        for n in range(1, 10_001)
+    )
+    poll = PollFactory(register=register, slug="kvalitet")
+    question = single_choice_question(poll, labels=("Ja", "Nej"))
+    yes, no = question.options.order_by("order")
+    for i in range(100):
+        invitation, _token = invitation_with_token(poll)
+        response_submit(invitation=invitation, choices={question.pk: (yes if i < 60 else no).pk})
+    return poll
+
+
+def results_page(client, poll):
+    client.force_login(staff_user("Editor"))
+    return client.get(reverse("poll-results", args=[poll.slug]))
+
+
+def test_it_shows_a_bar_chart_with_interval_bars_per_question(client, answered_poll):
+    page = results_page(client, answered_poll)
+    assert page.status_code == 200
+    html = page.content.decode()
+    figure = json.loads(re.search(r'<script id="figure-0" type="application/json">(.*?)</script>', html, re.S).group(1))
+    bars = figure["data"][0]
+    assert bars["type"] == "bar"
+    assert bars["y"] == ["Ja", "Nej"]
+    assert bars["x"] == pytest.approx([60.0, 40.0])
+    # Wilson 95 % interval of 60/100 with n_eff = p(1-p)/se² = 99.99, where
+    # se² = 0.24/99 · (1 - 100/10,100): centre 0.5963, half-width 0.0943.
+    assert 60 - bars["error_x"]["arrayminus"][0] == pytest.approx(50.20, abs=0.01)
+    assert 60 + bars["error_x"]["array"][0] == pytest.approx(69.06, abs=0.01)
+    assert "vendor/plotly-basic.min.js" in html
+
+
+def test_it_states_the_margin_of_error_in_percentage_points(client, answered_poll):
+    html = results_page(client, answered_poll).content.decode()
+    # 1.96 * sqrt(0.6 * 0.4 / 99 * (1 - 100/10100)) = 9.6 points for both shares.
+    assert "Statistisk felmarginal 9,6 procentenheter" in html
+    assert "n = 100" in html
+
+
+def test_a_poll_without_answers_says_so_instead_of_a_margin(client, db):
+    poll = PollFactory()
+    single_choice_question(poll)
+    html = results_page(client, poll).content.decode()
+    assert "Inga svar ännu" in html
+    assert "Statistisk felmarginal" not in html
+
+
+def test_members_and_outsiders_cannot_see_results(client, answered_poll):
+    url = reverse("poll-results", args=[answered_poll.slug])
+    assert client.get(url).status_code == 302
+    client.force_login(UserFactory(is_staff=False))
+    assert client.get(url).status_code == 403
+
+
+def test_staff_home_lists_polls_with_responses(client, answered_poll):
+    client.force_login(staff_user("Admin"))
+    html = client.get(reverse("staff-home")).content.decode()
+    assert answered_poll.title_sv in html
+    assert ">100<" in html
