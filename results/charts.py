@@ -13,6 +13,18 @@ def percent(value: float, language: str = "sv") -> str:
     return f"{number}\u00a0%" if language == "sv" else f"{number}%"
 
 
+def wrap(label: str, width: int = 22) -> str:
+    """Break a long option label into lines of about `width` characters, so phones keep room
+    for the bars."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def share_bar_figure(
     labels: list[str], estimates: list[ShareEstimate], *, language: str = "sv", title: str = ""
 ) -> dict:
@@ -29,11 +41,12 @@ def share_bar_figure(
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": labels,
+                # The share stands in the axis label, where no error bar can cross it.
+                "y": [
+                    f"{wrap(label)}  <b>{percent(e.share, language)}</b>"
+                    for label, e in zip(labels, estimates, strict=True)
+                ],
                 "x": x,
-                "text": [percent(e.share, language) for e in estimates],
-                "textposition": "outside",
-                "cliponaxis": False,
                 "hovertext": hover,
                 "hoverinfo": "text",
                 "marker": {"color": ACCENT},
@@ -55,7 +68,12 @@ def share_bar_figure(
                 "ticksuffix": "\u00a0%" if language == "sv" else "%",
                 "fixedrange": True,
             },
-            "yaxis": {"autorange": "reversed", "automargin": True, "fixedrange": True},
+            "yaxis": {
+                "autorange": "reversed",
+                "automargin": True,
+                "fixedrange": True,
+                "ticksuffix": "  ",
+            },
             "height": 80 + 48 * len(labels),
             "bargap": 0.35,
             "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},

@@ -279,7 +279,12 @@ class SmtpServer:
 
 # --- Celery -------------------------------------------------------------------------------------
 
-_CELERY_KEYS = ("task_always_eager", "task_eager_propagates", "broker_url", "broker_transport_options")
+_CELERY_KEYS = (
+    "task_always_eager",
+    "task_eager_propagates",
+    "broker_url",
+    "broker_transport_options",
+)
 
 
 def celery_reset_connections(app: Any) -> None:

@@ -159,3 +159,9 @@ def test_two_concurrent_submits_with_one_token_give_exactly_one_response(needs_p
     assert connection.vendor == "postgresql"
     assert sorted(outcomes) == ["already answered", "saved"]
     assert Response.objects.filter(poll=poll).count() == 1
+
+
+def test_an_english_browser_still_gets_swedish_until_the_member_chooses(client, poll):
+    _invitation, token = invitation_with_token(poll)
+    page = client.get(answer_url(token), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Skicka mina svar" in page.content.decode()

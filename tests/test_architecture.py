@@ -66,18 +66,24 @@ def imports_of(path: Path, root: Path) -> Iterator[Import]:
             yield Import(path, node.lineno, module)
             for alias in node.names:  # `from polls import models` imports polls.models too
                 if alias.name != "*":
-                    yield Import(path, node.lineno, f"{module}.{alias.name}" if module else alias.name)
+                    yield Import(
+                        path, node.lineno, f"{module}.{alias.name}" if module else alias.name
+                    )
         elif isinstance(node, ast.Call):
             # importlib.import_module("results.x") and model relations "results.Model"
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
-                node.func, "id", ""
+            name = (
+                node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else getattr(node.func, "id", "")
             )
             target = None
             if name == "import_module" and node.args:
                 target = node.args[0]
             elif name in RELATION_FIELDS:
-                target = node.args[0] if node.args else next(
-                    (kw.value for kw in node.keywords if kw.arg == "to"), None
+                target = (
+                    node.args[0]
+                    if node.args
+                    else next((kw.value for kw in node.keywords if kw.arg == "to"), None)
                 )
             if isinstance(target, ast.Constant) and isinstance(target.value, str):
                 yield Import(path, node.lineno, target.value)
@@ -150,7 +156,9 @@ def fake_project(tmp_path: Path) -> Path:
         "respondents/bad_abs.py": "import polls.models\n",
         "respondents/bad_rel.py": "from ..results import estimation\n",
         "respondents/bad_lazy.py": "def f():\n    from results.views import x\n",
-        "respondents/bad_fk.py": "from django.db import models\nm = models.ForeignKey('polls.Poll')\n",
+        "respondents/bad_fk.py": (
+            "from django.db import models\nm = models.ForeignKey('polls.Poll')\n"
+        ),
         "respondents/migrations/0001_initial.py": "import polls\n",
         "results/__init__.py": "",
         "results/stats/__init__.py": "from .proportions import shares\n",
