@@ -35,10 +35,44 @@ REGIONS = ["Stockholm", "Västra Götaland", "Skåne", "Östergötland", "Norrbo
 REGION_WEIGHTS = [30, 20, 16, 8, 6, 5]
 SECTORS = ["Kommun", "Region", "Stat", "Privat"]
 SECTOR_WEIGHTS = [62, 14, 10, 14]
-FIRST = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Ahmed", "Elin", "Mikael",
-         "Fatima", "Emma", "Oskar", "Leila", "Sofia", "Nils", "Ida", "Ali", "Hanna", "Per"]
-LAST = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-        "Persson", "Svensson", "Gustafsson", "Pettersson", "Lindberg", "Hassan", "Ramsing"]
+FIRST = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Ahmed",
+    "Elin",
+    "Mikael",
+    "Fatima",
+    "Emma",
+    "Oskar",
+    "Leila",
+    "Sofia",
+    "Nils",
+    "Ida",
+    "Ali",
+    "Hanna",
+    "Per",
+]
+LAST = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Lindberg",
+    "Hassan",
+    "Ramsing",
+]
 
 QUESTIONS = [
     {
@@ -116,12 +150,21 @@ def demo_poll(register: Register) -> Poll:
     )
     for order, spec in enumerate(QUESTIONS, start=1):
         question = Question.objects.create(
-            poll=poll, order=order, code=spec["code"], text_sv=spec["text_sv"],
+            poll=poll,
+            order=order,
+            code=spec["code"],
+            text_sv=spec["text_sv"],
             text_en=spec["text_en"],
         )
         Option.objects.bulk_create(
-            Option(question=question, order=i, code=code, label_sv=sv, label_en=en,
-                   is_dont_know=code == "vet_ej")
+            Option(
+                question=question,
+                order=i,
+                code=code,
+                label_sv=sv,
+                label_en=en,
+                is_dont_know=code == "vet_ej",
+            )
             for i, (code, sv, en) in enumerate(spec["options"], start=1)
         )
     return poll
@@ -189,4 +232,6 @@ def seed_demo(*, members: int = 5000, sample: int = 1000, responses: int = 600) 
         )
         simulate_answers(poll, answering)
     assert SampleDraw.objects.filter(name=SAMPLE_NAME).exists()
-    return DemoInfo(poll=poll, member_link=fresh_member_link(poll), responses=poll.responses.count())
+    return DemoInfo(
+        poll=poll, member_link=fresh_member_link(poll), responses=poll.responses.count()
+    )

@@ -233,3 +233,6 @@ class Answer(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["question", "option"])]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}: {self.option.code if self.option else ''}"

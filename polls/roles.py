@@ -20,8 +20,6 @@ def roles_sync(**kwargs) -> None:
             content_type__app_label__in=apps.keys(),
         )
         wanted = [
-            p
-            for p in perms
-            if p.content_type.model in apps.get(p.content_type.app_label, [])
+            p for p in perms if p.content_type.model in apps.get(p.content_type.app_label, [])
         ]
         group.permissions.set(wanted)

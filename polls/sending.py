@@ -86,9 +86,9 @@ def invitation_batch_send(invitation_ids: list[int]) -> int:
             ).update(status=Invitation.Status.SENDING)
             if not claimed:
                 continue  # already sent, or another worker claimed it first
-            invitation = Invitation.objects.select_related(
-                "poll", "sample_member__member"
-            ).get(pk=invitation_id)
+            invitation = Invitation.objects.select_related("poll", "sample_member__member").get(
+                pk=invitation_id
+            )
             token = invitation.issue_token()
             invitation.save(update_fields=["token_hash"])
             message = invitation_message(invitation, token)

@@ -27,9 +27,7 @@ def sampling_frame(register: Register) -> list[tuple[int, str]]:
 
 
 @transaction.atomic
-def sample_draw(
-    *, register: Register, name: str, size: int, seed: int, by=None
-) -> SampleDraw:
+def sample_draw(*, register: Register, name: str, size: int, seed: int, by=None) -> SampleDraw:
     if SampleDraw.objects.filter(name=name).exists():
         raise DrawError(_("A sample named “%(name)s” already exists.") % {"name": name})
     frame = sampling_frame(register)

@@ -131,7 +131,9 @@ def read_members(data: bytes) -> ParsedFile:
                 validate_email(email)
             except ValidationError:
                 parsed.errors.append(
-                    RowError(line, _("“%(email)s” is not a valid e-mail address") % {"email": email})
+                    RowError(
+                        line, _("“%(email)s” is not a valid e-mail address") % {"email": email}
+                    )
                 )
                 continue
         seen[number] = line

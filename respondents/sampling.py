@@ -37,7 +37,9 @@ def simple_random_sample(frame_size: int, size: int, seed: int) -> Selection:
         raise ValueError(f"Cannot draw {size} from a frame of {frame_size}.")
     keys = random_keys(frame_size, seed)
     chosen = np.argpartition(keys, size - 1)[:size] if size < frame_size else np.arange(size)
-    return Selection(positions=sorted(int(i) for i in chosen), inclusion_probability=size / frame_size)
+    return Selection(
+        positions=sorted(int(i) for i in chosen), inclusion_probability=size / frame_size
+    )
 
 
 def frame_order(numbers: Sequence[str]) -> list[int]:

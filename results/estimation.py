@@ -39,9 +39,11 @@ def poll_population(poll: Poll) -> int | None:
     """Size of the population the poll's sample represents: its register's current members."""
     if poll.register_id is None:
         return None
-    return Member.objects.filter(register_id=poll.register_id).exclude(
-        status=Member.Status.LEFT
-    ).count()
+    return (
+        Member.objects.filter(register_id=poll.register_id)
+        .exclude(status=Member.Status.LEFT)
+        .count()
+    )
 
 
 def poll_results(*, poll: Poll, level: float = 0.95) -> PollResults:

@@ -43,7 +43,9 @@ def test_no_identifying_table_points_at_responses_or_answers():
 def test_the_database_schema_has_no_column_joining_responses_to_people(db):
     with connection.cursor() as cursor:
         for table in (Response._meta.db_table, Answer._meta.db_table):
-            columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+            columns = {
+                c.name for c in connection.introspection.get_table_description(cursor, table)
+            }
             assert not {c for c in columns if "member" in c or "invitation" in c or "token" in c}
             relations = connection.introspection.get_relations(cursor, table)
             referenced = {target_table for _col, target_table in relations.values()}

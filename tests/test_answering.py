@@ -71,7 +71,7 @@ def test_opening_the_link_again_says_already_answered(client, poll):
     client.post(answer_url(token), {f"q{question.pk}": option.pk})
     page = client.get(answer_url(token))
     assert "Du har redan svarat" in page.content.decode()
-    assert "<form method=\"post\"" not in page.content.decode()
+    assert '<form method="post"' not in page.content.decode()
     again = client.post(answer_url(token), {f"q{question.pk}": option.pk})
     assert "Du har redan svarat" in again.content.decode()
     assert Response.objects.count() == 1

@@ -47,9 +47,7 @@ def test_each_sampled_member_gets_one_email_with_a_personal_link(sample, poll, s
     send()
     assert len(mail.outbox) == 20
     recipients = sorted(m.to[0] for m in mail.outbox)
-    assert recipients == sorted(
-        sample.members.values_list("member__email", flat=True)
-    )
+    assert recipients == sorted(sample.members.values_list("member__email", flat=True))
     tokens = {LINK.search(m.body).group(1) for m in mail.outbox}
     assert len(tokens) == 20
     hashes = set(Invitation.objects.values_list("token_hash", flat=True))

@@ -10,8 +10,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from polls.models import Invitation
-from tests.factories import PollFactory, UserFactory, invitation_with_token, single_choice_question
-from tests.factories import staff_user
+from tests.factories import (
+    PollFactory,
+    UserFactory,
+    invitation_with_token,
+    single_choice_question,
+    staff_user,
+)
 
 ROLES = ["anonymous", "member", "editor", "admin"]
 LOGIN = "login"

@@ -8,8 +8,14 @@ from django.urls import reverse
 
 from polls.answering import response_submit
 from respondents.models import Member
-from tests.factories import PollFactory, RegisterFactory, UserFactory, invitation_with_token
-from tests.factories import single_choice_question, staff_user
+from tests.factories import (
+    PollFactory,
+    RegisterFactory,
+    UserFactory,
+    invitation_with_token,
+    single_choice_question,
+    staff_user,
+)
 
 
 @pytest.fixture
@@ -38,7 +44,8 @@ def test_it_shows_a_bar_chart_with_interval_bars_per_question(client, answered_p
     page = results_page(client, answered_poll)
     assert page.status_code == 200
     html = page.content.decode()
-    figure = json.loads(re.search(r'<script id="figure-0" type="application/json">(.*?)</script>', html, re.S).group(1))
+    script = re.search(r'<script id="figure-0" type="application/json">(.*?)</script>', html, re.S)
+    figure = json.loads(script.group(1))
     bars = figure["data"][0]
     assert bars["type"] == "bar"
     assert bars["y"] == ["Ja  <b>60\xa0%</b>", "Nej  <b>40\xa0%</b>"]

@@ -47,8 +47,10 @@ def the_poll():
     labels = ["Mycket", "Ganska", "Inte så", "Inte alls", "Vet ej"]
     for i, label in enumerate(labels):
         Option.objects.create(
-            question=question, order=i, code=f"o{i}", label_sv=f"{label} verklighetsförankrade"
-            if label != "Vet ej" else label
+            question=question,
+            order=i,
+            code=f"o{i}",
+            label_sv=f"{label} verklighetsförankrade" if label != "Vet ej" else label,
         )
     return poll
 
