@@ -36,7 +36,8 @@ install:
 	$(UV) sync --frozen
 
 demo: install
-	@$(RUN) python scripts/services_env.py --ensure-database
+	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"  # links printed by seed_demo
+	$(RUN) python scripts/services_env.py --ensure-database
 	echo "+ manage.py migrate"
 	$(RUN) python manage.py migrate --noinput
 	echo "+ manage.py seed_demo"
@@ -91,8 +92,8 @@ lint: install
 	exit $$status
 
 format: install
+	$(RUN) ruff check --fix --exit-zero .
 	$(RUN) ruff format .
-	$(RUN) ruff check --fix .
 
 worker: install
 	@if [ -z "$${REDIS_URL:-}" ]; then

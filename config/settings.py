@@ -4,6 +4,7 @@ Without DATABASE_URL the project runs on SQLite in the project folder; without R
 runs every task in-process. That is the demo and the newcomer's laptop; production sets both.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -161,5 +162,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# Static files are served by WhiteNoise, also straight from the app folders in the demo.
+# Static files are served by WhiteNoise, also straight from the app folders in the demo, where
+# no collectstatic has made STATIC_ROOT (WhiteNoise would warn about that on every start).
 WHITENOISE_USE_FINDERS = True
+if not STATIC_ROOT.exists():
+    warnings.filterwarnings("ignore", message="No directory at")

@@ -1,59 +1,229 @@
-"""Drawing a sample from a register and recording how it was drawn."""
+"""Drawing a sample from a register and recording how it was drawn.
+
+The selection itself is pure (`sampling.py`); this module reads the frame, checks the request
+and turns every mistake an admin can make into a `DrawError` with a message they can act on.
+"""
 
 from __future__ import annotations
 
+import calendar
+import datetime
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import sampling
 from .models import Member, Register, SampleDraw, SampleMember
+
+MAX_STRATA_VARIABLES = 2
 
 
 class DrawError(Exception):
     pass
 
 
-def sampling_frame(register: Register) -> list[tuple[int, str]]:
-    """(member id, membership number) of every member who may be invited, in canonical order.
+def reachable_members(register: Register) -> QuerySet[Member]:
+    """Members who may be invited: not opted out, bounced or departed, and with an e-mail."""
+    return Member.objects.filter(register=register, status=Member.Status.ACTIVE).exclude(email="")
 
-    Opted-out, bounced and departed members and those without an e-mail are excluded."""
-    rows = list(
-        Member.objects.filter(register=register, status=Member.Status.ACTIVE)
-        .exclude(email="")
-        .values_list("id", "number")
-    )
-    order = sampling.frame_order([number for _id, number in rows])
+
+def sampling_frame(
+    register: Register,
+    *,
+    exclude_sampled_since: datetime.datetime | None = None,
+    exclude_samples: Sequence[str] = (),
+    with_attributes: bool = False,
+) -> list[tuple[Any, ...]]:
+    """(member id, membership number[, attributes]) of the frame, in canonical order.
+
+    Besides the unreachable, leaves out members sampled in any draw of this register since
+    `exclude_sampled_since`, and members whose membership number is in one of the samples named
+    (by number, so that a sample drawn from last year's snapshot of the register counts too).
+    """
+    members = reachable_members(register)
+    if exclude_sampled_since is not None:
+        recent = SampleMember.objects.filter(
+            draw__register=register, draw__created_at__gte=exclude_sampled_since
+        )
+        members = members.exclude(id__in=recent.values("member_id"))
+    if exclude_samples:
+        named = SampleMember.objects.filter(draw__name__in=list(exclude_samples))
+        members = members.exclude(number__in=named.values("member__number"))
+    fields = ("id", "number", "attributes") if with_attributes else ("id", "number")
+    rows = list(members.values_list(*fields))
+    order = sampling.frame_order([row[1] for row in rows])
     return [rows[i] for i in order]
 
 
+def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """The same day and time `months` calendar months earlier (the last day if it is shorter)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
 @transaction.atomic
-def sample_draw(*, register: Register, name: str, size: int, seed: int, by=None) -> SampleDraw:
-    if SampleDraw.objects.filter(name=name).exists():
-        raise DrawError(_("A sample named “%(name)s” already exists.") % {"name": name})
-    frame = sampling_frame(register)
-    try:
+def sample_draw(
+    *,
+    register: Register,
+    name: str,
+    size: int,
+    seed: int,
+    by=None,
+    strata: Sequence[str] = (),
+    allocation: str = "proportional",
+    fixed: Mapping[str, int] | None = None,
+    exclude_sampled_months: int | None = None,
+    exclude_samples: Sequence[str] = (),
+) -> SampleDraw:
+    """Draw and record a simple (no `strata`) or stratified random sample of `size` members.
+
+    `strata` names one or two register variables; a member's stratum is their values joined
+    by " / ", "(saknas)" where a value is missing. `allocation` is proportional, equal, optimal
+    (Neyman for a share of 50 %) or fixed, with `fixed` giving the number per stratum label.
+    """
+    variables = list(strata)
+    other_samples = list(exclude_samples)
+    _check_request(register, name, size, seed, variables, allocation, fixed, exclude_sampled_months)
+    _check_samples_exist(other_samples)
+
+    since = None
+    if exclude_sampled_months is not None:
+        since = months_before(timezone.now(), exclude_sampled_months)
+    frame = sampling_frame(
+        register,
+        exclude_sampled_since=since,
+        exclude_samples=other_samples,
+        with_attributes=bool(variables),
+    )
+    if size > len(frame):
+        raise DrawError(
+            _("Cannot draw %(size)s members from a frame of %(frame_size)s.")
+            % {"size": size, "frame_size": len(frame)}
+        )
+
+    if variables:
+        labels = [sampling.stratum_label(row[2], variables) for row in frame]
+        population = dict(sorted(Counter(labels).items()))
+        allocated = _allocate(population, size, allocation, fixed)
+        drawn = sampling.stratified_random_sample(labels, allocated, seed)
+        counts = {
+            label: {"population": population[label], "sample": allocated[label]}
+            for label in population
+        }
+    else:
         selection = sampling.simple_random_sample(len(frame), size, seed)
-    except ValueError as exc:
-        raise DrawError(str(exc)) from exc
+        drawn = [
+            sampling.Drawn(pos, "", selection.inclusion_probability) for pos in selection.positions
+        ]
+        counts = {"": {"population": len(frame), "sample": size}}
+
+    exclusions: dict[str, Any] = {}
+    if exclude_sampled_months is not None or other_samples:
+        exclusions = {
+            "sampled_months": exclude_sampled_months,
+            "sampled_since": since.isoformat() if since else None,
+            "samples": other_samples,
+            "excluded": reachable_members(register).count() - len(frame),
+        }
     draw = SampleDraw.objects.create(
         register=register,
         name=name,
-        design=SampleDraw.Design.SIMPLE,
+        design=SampleDraw.Design.STRATIFIED if variables else SampleDraw.Design.SIMPLE,
+        strata=variables,
+        allocation=allocation if variables else "",
         target_size=size,
         seed=seed,
         frame_size=len(frame),
-        counts={"": {"population": len(frame), "sample": size}},
+        counts=counts,
+        exclusions=exclusions,
         created_by=by,
     )
     SampleMember.objects.bulk_create(
         [
             SampleMember(
                 draw=draw,
-                member_id=frame[pos][0],
-                inclusion_probability=selection.inclusion_probability,
+                member_id=frame[pick.position][0],
+                stratum=pick.stratum,
+                inclusion_probability=pick.inclusion_probability,
             )
-            for pos in selection.positions
+            for pick in drawn
         ],
         batch_size=5000,
     )
     return draw
+
+
+def _check_request(
+    register: Register,
+    name: str,
+    size: int,
+    seed: int,
+    strata: list[str],
+    allocation: str,
+    fixed: Mapping[str, int] | None,
+    exclude_sampled_months: int | None,
+) -> None:
+    if SampleDraw.objects.filter(name=name).exists():
+        raise DrawError(_("A sample named “%(name)s” already exists.") % {"name": name})
+    if size <= 0:
+        raise DrawError(_("The sample size must be positive."))
+    if seed < 0:
+        raise DrawError(_("The seed must be zero or positive."))
+    if exclude_sampled_months is not None and exclude_sampled_months <= 0:
+        raise DrawError(_("The number of months must be positive."))
+    if len(strata) > MAX_STRATA_VARIABLES or len(set(strata)) != len(strata):
+        raise DrawError(_("Stratify by one or two different variables."))
+    for variable in strata:
+        if variable not in register.variables:
+            raise DrawError(
+                _("The register has no variable “%(variable)s”; it has: %(variables)s.")
+                % {"variable": variable, "variables": ", ".join(register.variables) or "–"}
+            )
+    if allocation not in sampling.ALLOCATIONS:
+        raise DrawError(
+            _("Unknown allocation “%(allocation)s”: use proportional, equal, optimal or fixed.")
+            % {"allocation": allocation}
+        )
+    if fixed is not None and not (strata and allocation == "fixed"):
+        raise DrawError(_("Numbers per stratum go with a fixed allocation over strata."))
+    if allocation == "fixed" and strata and fixed is None:
+        raise DrawError(_("A fixed allocation needs the number to draw from each stratum."))
+
+
+def _check_samples_exist(names: list[str]) -> None:
+    known = set(SampleDraw.objects.filter(name__in=names).values_list("name", flat=True))
+    for name in names:
+        if name not in known:
+            raise DrawError(_("There is no sample named “%(name)s”.") % {"name": name})
+
+
+def _allocate(
+    population: dict[str, int], size: int, allocation: str, fixed: Mapping[str, int] | None
+) -> dict[str, int]:
+    if allocation == "fixed":
+        assert fixed is not None  # checked with the request
+        for label, n in fixed.items():
+            available = population.get(label, 0)
+            if n > 0 and available == 0:
+                raise DrawError(
+                    _("Stratum “%(stratum)s” has no members in the frame to draw from.")
+                    % {"stratum": label}
+                )
+            if n < 0 or n > available:
+                raise DrawError(
+                    _("Cannot draw %(sample)s from stratum “%(stratum)s” of %(population)s.")
+                    % {"sample": n, "stratum": label, "population": available}
+                )
+        if sum(fixed.values()) != size:
+            raise DrawError(
+                _("The fixed allocation adds up to %(total)s, not the sample size %(size)s.")
+                % {"total": sum(fixed.values()), "size": size}
+            )
+    return sampling.allocate(population, size, allocation, fixed=fixed)

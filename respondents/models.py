@@ -76,6 +76,15 @@ class SampleDraw(models.Model):
         blank=True,
         help_text=_("Per stratum: population in the frame and members drawn."),
     )
+    exclusions = models.JSONField(
+        _("exclusions"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Members left out of the frame besides the unreachable: sampled in the last months, "
+            "or in the samples named."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -56,6 +56,20 @@ def needs_chromium() -> None:
     services.require_chromium()
 
 
+# --- the test database -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, request: pytest.FixtureRequest
+) -> None:
+    """On PostgreSQL each run gets its own test database (test_medlemsrost_p<pid>), so that runs
+    from several checkouts sharing one server do not drop each other's; --reuse-db keeps the
+    plain name."""
+    if not request.config.getvalue("reuse_db"):
+        services.isolate_test_databases()
+
+
 # --- defaults for every test --------------------------------------------------------------------
 
 

@@ -93,6 +93,72 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     return f"postgres://{auth}{quote(host, safe='')}{port}/{name}"
 
 
+def isolate_test_databases(pid: int | None = None) -> list[str]:
+    """Give each pytest run its own PostgreSQL test database, `test_<name>_p<pid>`.
+
+    Several checkouts (a developer's, CI's) or engineers share one PostgreSQL server here; with
+    one fixed `test_medlemsrost` a second run would drop the first one's database mid-run.
+    Databases left by runs that died (their pid is gone) are dropped first. Returns the names.
+    """
+    from django.conf import settings
+
+    pid = os.getpid() if pid is None else pid
+    names = []
+    for db in settings.DATABASES.values():
+        if "postgresql" not in db["ENGINE"]:
+            continue
+        test = db.setdefault("TEST", {})
+        base = test.get("NAME") or f"test_{db['NAME']}"
+        _drop_databases_of_dead_runs(db, base)
+        test["NAME"] = f"{base}_p{pid}"
+        names.append(test["NAME"])
+    return names
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_databases_of_dead_runs(db: dict[str, Any], base: str) -> None:
+    if (db.get("HOST") or "localhost") not in ("localhost", "127.0.0.1", "::1") and not str(
+        db.get("HOST", "")
+    ).startswith("/"):
+        return  # a pid means nothing on another machine
+    import psycopg
+    from psycopg import sql
+
+    pattern = re.compile(rf"^{re.escape(base)}_p(\d+)$")
+    params = {
+        "dbname": "postgres",
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "connect_timeout": 3,
+    }
+    try:
+        with psycopg.connect(
+            **{k: v for k, v in params.items() if v is not None}, autocommit=True
+        ) as conn:
+            names = [row[0] for row in conn.execute("SELECT datname FROM pg_database")]
+            for name in names:
+                match = pattern.match(name)
+                if match and not _pid_alive(int(match.group(1))):
+                    conn.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                            sql.Identifier(name)
+                        )
+                    )
+    except psycopg.Error:
+        pass  # best effort; pytest-django reports a real connection problem itself
+
+
 # --- Redis --------------------------------------------------------------------------------------
 
 _redis_checked: dict[str, str | None] = {}

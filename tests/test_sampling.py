@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from respondents import sampling
 from respondents.draws import DrawError, sample_draw
@@ -83,6 +85,33 @@ def test_simple_random_sample_is_uniform_over_many_seeds():
 def test_frame_order_sorts_numbers_numerically():
     numbers = ["10", "9", "A1", "100"]
     assert [numbers[i] for i in sampling.frame_order(numbers)] == ["9", "10", "100", "A1"]
+
+
+def test_frame_order_puts_equal_values_in_text_order_and_long_numbers_by_value():
+    numbers = ["007", "7", "07", "0", "00", "1" * 25, "9" * 19, "B", "", "A"]
+    ordered = [numbers[i] for i in sampling.frame_order(numbers)]
+    assert ordered == ["0", "00", "007", "07", "7", "9" * 19, "1" * 25, "", "A", "B"]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(min_value=0, max_value=10**22).map(str),
+            st.from_regex(r"0{0,3}[0-9]{1,4}", fullmatch=True),
+            st.text(alphabet="0123456789AB-x ", max_size=6),
+            st.text(max_size=4).filter(lambda s: not s.isdigit()),  # non-ASCII, NULs
+        ),
+        max_size=60,
+    )
+)
+def test_frame_order_is_the_same_as_its_plain_python_definition(numbers):
+    assert sampling.frame_order(numbers) == sampling._frame_order_python(numbers)
+
+
+def test_frame_order_of_a_big_register_matches_its_plain_python_definition():
+    numbers = [str(n) for n in sampling.random_keys(50_000, 9) % 10**7]  # with repeats
+    numbers[::1000] = [f"X{n}" for n in range(50)]
+    assert sampling.frame_order(numbers) == sampling._frame_order_python(numbers)
 
 
 def test_draw_sample_command(register, capsys):
