@@ -1,19 +1,33 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Option, Poll, Question
+from .conditions import validate_conditions
+from .models import GridRow, Invitation, Option, Poll, Question, Section
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    fields = ["order", "title_sv", "title_en"]
+    extra = 0
 
 
 class QuestionInline(admin.TabularInline):
     model = Question
-    fields = ["order", "code", "kind", "text_sv", "text_en", "required"]
+    fields = ["section", "order", "code", "kind", "text_sv", "text_en", "required"]
     extra = 0
     show_change_link = True
 
 
 class OptionInline(admin.TabularInline):
     model = Option
-    fields = ["order", "code", "label_sv", "label_en", "is_dont_know"]
+    fields = ["order", "code", "label_sv", "label_en", "is_dont_know", "exclusive", "anchored"]
     extra = 3
+
+
+class GridRowInline(admin.TabularInline):
+    model = GridRow
+    fields = ["order", "code", "text_sv", "text_en"]
+    extra = 0
 
 
 @admin.register(Poll)
@@ -21,15 +35,44 @@ class PollAdmin(admin.ModelAdmin):
     list_display = ["title_sv", "slug", "state", "opens_at", "closes_at"]
     list_filter = ["state"]
     prepopulated_fields = {"slug": ["title_sv"]}
-    inlines = [QuestionInline]
+    inlines = [SectionInline, QuestionInline]
     search_fields = ["title_sv", "slug"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for problem in validate_conditions(form.instance):
+            messages.warning(request, problem)
 
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["text_sv", "poll", "order", "kind"]
-    list_filter = ["poll"]
-    inlines = [OptionInline]
+    list_display = ["text_sv", "poll", "section", "order", "kind"]
+    list_filter = ["poll", "kind"]
+    inlines = [OptionInline, GridRowInline]
+    filter_horizontal = ["condition_options"]
+    fieldsets = [
+        (None, {"fields": ["poll", "section", "order", "code", "kind", "required"]}),
+        (None, {"fields": ["text_sv", "text_en"]}),
+        (None, {"fields": ["randomize_options", "max_choices"]}),
+        (
+            _("scale"),
+            {
+                "fields": [
+                    ("scale_min", "scale_max"),
+                    ("label_low_sv", "label_low_en"),
+                    ("label_high_sv", "label_high_en"),
+                ]
+            },
+        ),
+        (_("number"), {"fields": [("number_min", "number_max"), "decimal_places"]}),
+        (_("free text"), {"fields": ["text_max_length"]}),
+        (_("display condition"), {"fields": ["condition_question", "condition_options"]}),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for problem in validate_conditions(form.instance.poll):
+            messages.warning(request, problem)
 
 
 @admin.register(Invitation)

@@ -1,14 +1,31 @@
-"""A member's way through a poll: from token to anonymous response."""
+"""A member's way through a poll: from token, page by page with a draft, to anonymous response."""
 
 from __future__ import annotations
 
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
 
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Answer, Invitation, Option, Poll, Question, Response, hash_token
+from .conditions import flow_order, visible_questions
+from .models import (
+    Answer,
+    Draft,
+    GridRow,
+    Invitation,
+    Option,
+    Poll,
+    Question,
+    Response,
+    Section,
+    hash_token,
+)
 
 
 class AlreadyAnswered(Exception):
@@ -31,17 +48,124 @@ def invitation_by_token(token: str) -> Invitation:
         raise Http404("unknown token") from None
 
 
+# --- the questionnaire as members meet it -------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class QuestionForm:
-    """What a member sees of a question, in the active language."""
+class Page:
+    """One page of the member's flow: a section, or the implicit first page of questions that
+    have none."""
 
-    question: Question
-    options: list[Option]
+    index: int
+    section: Section | None
+    questions: list[Question]
+
+    @property
+    def title(self) -> str:
+        return self.section.title if self.section else ""
 
 
-def poll_questions(poll: Poll) -> list[QuestionForm]:
-    questions = poll.questions.prefetch_related("options").order_by("order", "id")
-    return [QuestionForm(q, list(q.options.all())) for q in questions]
+def poll_questions(poll: Poll) -> list[Question]:
+    """All of the poll's questions in flow order, with what answering them needs prefetched."""
+    return flow_order(
+        poll.questions.select_related("section").prefetch_related(
+            "options", "rows", "condition_options", "condition_question__options"
+        )
+    )
+
+
+def poll_pages(poll: Poll, questions: Sequence[Question] | None = None) -> list[Page]:
+    questions = poll_questions(poll) if questions is None else questions
+    pages: list[Page] = []
+    for question in questions:
+        if not pages or pages[-1].section != question.section:
+            pages.append(Page(index=len(pages), section=question.section, questions=[]))
+        pages[-1].questions.append(question)
+    return pages
+
+
+T = TypeVar("T")
+
+
+def stable_shuffle(items: Sequence[T], *, seed: str, anchored: Callable[[T], bool]) -> list[T]:
+    """`items` in a random order that depends only on `seed`, with anchored items kept in their
+    places. A string seed is hashed with SHA-512 by `random`, so the order is the same in every
+    process and on every page load."""
+    movable = [item for item in items if not anchored(item)]
+    random.Random(seed).shuffle(movable)
+    moved = iter(movable)
+    return [item if anchored(item) else next(moved) for item in items]
+
+
+def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
+    """The question's options as this member sees them: shuffled per member when the question
+    asks for it (seed: the invitation id), never for scales and grids, whose options are a
+    scale."""
+    options = list(question.options.all())
+    if question.randomize_options and question.kind in (
+        Question.Kind.SINGLE,
+        Question.Kind.MULTIPLE,
+        Question.Kind.RANKING,
+    ):
+        return stable_shuffle(
+            options, seed=f"{seed}:{question.pk}", anchored=lambda option: option.anchored
+        )
+    return options
+
+
+def displayed_rows(question: Question, *, seed: int | str) -> list[GridRow]:
+    rows = list(question.rows.all())
+    if question.randomize_options:
+        return stable_shuffle(rows, seed=f"{seed}:{question.pk}:rows", anchored=lambda row: False)
+    return rows
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer row before it is saved: see `Answer`."""
+
+    question_id: int
+    option_id: int | None = None
+    row_id: int | None = None
+    value: Decimal | None = None
+    text: str | None = None
+    rank: int | None = None
+
+
+def chosen_options(answers: Iterable[AnswerRow]) -> dict[int, set[int]]:
+    """question id -> ids of the options chosen, what conditions test."""
+    chosen: dict[int, set[int]] = defaultdict(set)
+    for answer in answers:
+        if answer.option_id is not None and answer.row_id is None:
+            chosen[answer.question_id].add(answer.option_id)
+    return dict(chosen)
+
+
+def answers_visible(answers: Iterable[AnswerRow], questions: Sequence[Question]) -> list[AnswerRow]:
+    """Drops the answers to questions that the other answers hide (a member said "Nej", went
+    on, came back and changed it to "Ja": the follow-up to "Nej" is no longer asked)."""
+    answers = list(answers)
+    shown = {q.pk for q in visible_questions(questions, chosen_options(answers))}
+    return [answer for answer in answers if answer.question_id in shown]
+
+
+def _check_belongs(answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
+    """Options and grid statements must be the answered question's own; forms guarantee it,
+    this keeps a wrong caller from writing rows that would count under another question."""
+    by_id = {q.pk: q for q in questions}
+    for answer in answers:
+        question = by_id.get(answer.question_id)
+        if question is None:
+            raise ValueError(f"question {answer.question_id} is not in this poll")
+        if answer.option_id is not None and answer.option_id not in {
+            o.pk for o in question.options.all()
+        }:
+            raise ValueError(f"option {answer.option_id} is not one of {question.code}'s")
+        if answer.row_id is not None and answer.row_id not in {r.pk for r in question.rows.all()}:
+            raise ValueError(f"row {answer.row_id} is not one of {question.code}'s")
 
 
 def reporting_attributes(invitation: Invitation) -> dict[str, str]:
@@ -54,32 +178,80 @@ def reporting_attributes(invitation: Invitation) -> dict[str, str]:
     }
 
 
-def response_submit(*, invitation: Invitation, choices: dict[int, int]) -> Response:
+def response_submit(
+    *,
+    invitation: Invitation,
+    answers: Iterable[AnswerRow] = (),
+    choices: dict[int, int] | None = None,
+    questions: Sequence[Question] | None = None,
+) -> Response:
     """Turn a member's answers into an anonymous response, exactly once per invitation.
 
-    `choices` maps question id to the chosen option id (already validated by the form).
-    Marking the invitation completed and writing the response happen in one transaction; the
-    conditional update is the lock: of two concurrent submits, the second finds the invitation
-    no longer answerable and changes nothing.
+    `answers` are validated rows (forms validate); `choices` ({question id: option id}) is a
+    shorthand for single-choice answers. Answers to questions hidden by the other answers are
+    discarded. Marking the invitation completed, writing the response and deleting the draft
+    happen in one transaction; the conditional update is the lock: of two concurrent submits,
+    the second finds the invitation no longer answerable and changes nothing. `questions`
+    (from `poll_questions`) saves the queries when submitting many responses.
     """
     poll = invitation.poll
     if not poll.is_accepting_answers():
         raise PollNotOpen
+    questions = poll_questions(poll) if questions is None else questions
+    rows = list(answers) + [
+        AnswerRow(question_id=question_id, option_id=option_id)
+        for question_id, option_id in (choices or {}).items()
+    ]
+    _check_belongs(rows, questions)
+    rows = answers_visible(rows, questions)
     with transaction.atomic():
         claimed = Invitation.objects.filter(
             pk=invitation.pk, status__in=Invitation.ANSWERABLE
         ).update(status=Invitation.Status.COMPLETED)
         if not claimed:
             raise AlreadyAnswered
+        Draft.objects.filter(invitation_id=invitation.pk).delete()
         response = Response.objects.create(
             poll=poll,
             submitted_on=timezone.localdate(),
             attributes=reporting_attributes(invitation),
         )
         Answer.objects.bulk_create(
-            [
-                Answer(response=response, question_id=question_id, option_id=option_id)
-                for question_id, option_id in choices.items()
-            ]
+            Answer(
+                response=response,
+                question_id=row.question_id,
+                option_id=row.option_id,
+                row_id=row.row_id,
+                value=row.value,
+                text=row.text,
+                rank=row.rank,
+            )
+            for row in rows
         )
     return response
+
+
+# --- drafts -------------------------------------------------------------------------------------
+
+
+def draft_for(invitation: Invitation) -> Draft | None:
+    return Draft.objects.filter(invitation=invitation).first()
+
+
+def draft_save(*, invitation: Invitation, data: dict[str, list[str]], current_section: int) -> bool:
+    """Keep the member's answers in progress. Writes nothing (and returns False) once the
+    invitation is no longer answerable: the row lock orders this against `response_submit`,
+    so a Next on a second device cannot bring back a draft that a submit has just deleted."""
+    with transaction.atomic():
+        answerable = list(
+            Invitation.objects.select_for_update()
+            .filter(pk=invitation.pk, status__in=Invitation.ANSWERABLE)
+            .values_list("pk", flat=True)
+        )
+        if not answerable:
+            return False
+        Draft.objects.update_or_create(
+            invitation=invitation,
+            defaults={"data": data, "current_section": current_section},
+        )
+    return True

@@ -18,8 +18,9 @@ from respondents.draws import sample_draw
 from respondents.importing import register_import
 from respondents.models import Register, SampleDraw
 
-from .answering import response_submit
-from .models import Invitation, Option, Poll, Question
+from .answering import AnswerRow, poll_questions, response_submit
+from .conditions import condition_set
+from .models import Invitation, Option, Poll, Question, Section
 from .sending import answer_url, invitations_create
 
 REGISTER_NAME = "Socionomer 2026"
@@ -74,8 +75,14 @@ LAST = [
     "Ramsing",
 ]
 
+SECTIONS = [
+    ("Politiska beslut", "Political decisions"),
+    ("Kvaliteten i arbetet", "The quality of the work"),
+]
+
 QUESTIONS = [
     {
+        "section": 0,
         "code": "verklighet",
         "text_sv": "Hur verklighetsförankrade anser du att de politiska besluten för "
         "socialtjänsten är i den kommun där du är anställd?",
@@ -92,6 +99,7 @@ QUESTIONS = [
         "weights": [6, 30, 40, 17, 7],
     },
     {
+        "section": 0,
         "code": "kvalitet",
         "text_sv": "Anser du att kvaliteten på socialtjänstens arbete försämras i kommuner med "
         "stora underskott i sin ekonomi?",
@@ -103,6 +111,58 @@ QUESTIONS = [
             ("vet_ej", "Vet ej", "Don't know"),
         ],
         "weights": [89, 6, 5],
+    },
+    {
+        "section": 1,
+        "code": "kan_utfora",
+        "text_sv": "Kan du utföra ditt arbete med den kvalitet du anser nödvändig?",
+        "text_en": "Can you do your work with the quality you consider necessary?",
+        "options": [
+            ("ja", "Ja", "Yes"),
+            ("nej", "Nej", "No"),
+            ("vet_ej", "Vet ej", "Don't know"),
+        ],
+        "weights": [38, 55, 7],
+    },
+    {
+        "section": 1,
+        "code": "vad_kravs",
+        "kind": Question.Kind.TEXT,
+        "required": False,
+        "text_sv": "Vad krävs för att du ska kunna utföra ditt arbete med den kvalitet du anser "
+        "nödvändig?",
+        "text_en": "What would it take for you to do your work with the quality you consider "
+        "necessary?",
+        "condition": ("kan_utfora", ["nej"]),
+        "answers": [
+            "Färre ärenden per handläggare.",
+            "Mer tid för möten med klienterna och mindre dokumentation.",
+            "Stabil bemanning och en chef som finns på plats.",
+            "Handledning och tid för kompetensutveckling.",
+        ],
+        "answered": 0.4,
+    },
+    {
+        "section": 1,
+        "code": "atgarder",
+        "kind": Question.Kind.MULTIPLE,
+        "randomize": True,
+        "text_sv": "Vilka åtgärder är viktigast för kvaliteten i det sociala arbetet?",
+        "text_en": "Which measures matter most for the quality of social work?",
+        "options": [
+            ("tid", "Mer tid för klientarbete", "More time for work with clients"),
+            ("resurser", "Mer resurser", "More resources"),
+            ("administration", "Minskad administration", "Less administration"),
+            (
+                "introduktion",
+                "Bättre introduktion för nyanställda",
+                "Better induction for new staff",
+            ),
+            ("annat", "Annat", "Other"),
+            ("vet_ej", "Vet ej", "Don't know"),
+        ],
+        # Chance that each substantive option is chosen; "Vet ej" alone otherwise.
+        "weights": [0.62, 0.48, 0.55, 0.3, 0.06],
     },
 ]
 
@@ -139,23 +199,34 @@ def demo_poll(register: Register) -> Poll:
         title_sv="Socionomernas syn på politiska beslut i socialtjänsten 2026",
         title_en="Social workers on political decisions in social services 2026",
         intro_sv="Akademikerförbundet SSR vill veta hur du som socionom ser på de politiska "
-        "besluten i din kommun. Det tar två minuter.",
+        "besluten i din kommun och på kvaliteten i ditt arbete. Det tar tre minuter.",
         intro_en="Akademikerförbundet SSR wants to know how you as a social worker view the "
-        "political decisions in your municipality. It takes two minutes.",
+        "political decisions in your municipality and the quality of your work. It takes three "
+        "minutes.",
         state=Poll.State.OPEN,
         opens_at=now - timedelta(days=7),
         closes_at=now + timedelta(days=14),
         register=register,
         reporting_variables=["region", "sektor"],
     )
+    sections = [
+        Section.objects.create(poll=poll, order=order, title_sv=sv, title_en=en)
+        for order, (sv, en) in enumerate(SECTIONS, start=1)
+    ]
+    questions = {}
     for order, spec in enumerate(QUESTIONS, start=1):
         question = Question.objects.create(
             poll=poll,
+            section=sections[spec["section"]],
             order=order,
             code=spec["code"],
+            kind=spec.get("kind", Question.Kind.SINGLE),
+            required=spec.get("required", True),
+            randomize_options=spec.get("randomize", False),
             text_sv=spec["text_sv"],
             text_en=spec["text_en"],
         )
+        questions[question.code] = question
         Option.objects.bulk_create(
             Option(
                 question=question,
@@ -164,9 +235,15 @@ def demo_poll(register: Register) -> Poll:
                 label_sv=sv,
                 label_en=en,
                 is_dont_know=code == "vet_ej",
+                # Multiple choice: "Vet ej" excludes the rest; "Annat" and "Vet ej" stay last.
+                exclusive=code == "vet_ej" and question.kind == Question.Kind.MULTIPLE,
+                anchored=code in ("annat", "vet_ej"),
             )
-            for i, (code, sv, en) in enumerate(spec["options"], start=1)
+            for i, (code, sv, en) in enumerate(spec.get("options", []), start=1)
         )
+        if "condition" in spec:
+            source, codes = spec["condition"]
+            condition_set(question=question, on=questions[source], codes=codes)
     return poll
 
 
@@ -183,17 +260,40 @@ def staff_users() -> None:
 
 
 def simulate_answers(poll: Poll, invitations: list[Invitation], seed: int = 7) -> int:
+    """Plausible answers through the real service; the follow-up text only after "Nej"."""
     rng = random.Random(seed)
-    questions = list(poll.questions.prefetch_related("options").order_by("order"))
+    questions = poll_questions(poll)
+    specs = {spec["code"]: spec for spec in QUESTIONS}
     for invitation in invitations:
-        choices = {}
-        for question, spec in zip(questions, QUESTIONS, strict=True):
+        answers: list[AnswerRow] = []
+        chosen: dict[str, str] = {}
+        for question in questions:
+            spec = specs[question.code]
             options = list(question.options.all())
-            weights = list(spec["weights"])
-            if invitation.sample_member.member.attributes.get("sektor") == "Privat":
-                weights = weights[::-1] if question.code == "verklighet" else weights
-            choices[question.pk] = rng.choices(options, weights)[0].pk
-        response_submit(invitation=invitation, choices=choices)
+            if question.kind == Question.Kind.SINGLE:
+                weights = list(spec["weights"])
+                if (
+                    question.code == "verklighet"
+                    and invitation.sample_member.member.attributes.get("sektor") == "Privat"
+                ):
+                    weights = weights[::-1]
+                option = rng.choices(options, weights)[0]
+                chosen[question.code] = option.code
+                answers.append(AnswerRow(question.pk, option_id=option.pk))
+            elif question.kind == Question.Kind.TEXT:
+                source, codes = spec["condition"]
+                if chosen.get(source) in codes and rng.random() < spec["answered"]:
+                    answers.append(AnswerRow(question.pk, text=rng.choice(spec["answers"])))
+            elif question.kind == Question.Kind.MULTIPLE:
+                picked = [
+                    option
+                    for option, chance in zip(options, spec["weights"], strict=False)
+                    if rng.random() < chance
+                ]
+                if not picked:
+                    picked = [option for option in options if option.exclusive]
+                answers.extend(AnswerRow(question.pk, option_id=o.pk) for o in picked)
+        response_submit(invitation=invitation, answers=answers, questions=questions)
     return len(invitations)
 
 

@@ -1,36 +1,726 @@
-from django import forms
-from django.utils.translation import gettext_lazy as _
+"""Validation of a member's answers, page by page. Forms validate; services write.
 
-from .answering import QuestionForm
+Each question kind has an input class that knows its field names, reads the member's raw values
+(field name -> list of strings, as posted and as kept in the draft), turns them into typed
+`AnswerRow`s or an error message, and gives the template what it draws. `AnswerSheet` holds the
+raw values of all pages, decides which questions are shown (conditions) and which pages remain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from .answering import AnswerRow, Page, displayed_options, displayed_rows
+from .conditions import condition_option_ids, visible_questions
+from .models import Option, Question
+
+Raw = Mapping[str, list[str]]
+
+MAX_VALUES_PER_FIELD = 50
+MAX_VALUE_LENGTH = 20_000
+LARGEST_NUMBER = Decimal(10) ** 11  # Answer.value: 15 digits, 4 of them decimals
 
 
-class AnswerForm(forms.Form):
-    """One field per question; choices are option ids. Validation only: services write."""
+class Invalid(Exception):
+    def __init__(self, message: str, parts: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.parts = dict(parts or {})  # error per sub-input id (grid row, ranking place)
 
-    def __init__(self, *args, questions: list[QuestionForm], **kwargs):
+
+def _quoted(label: str) -> str:
+    return _("“%(label)s”") % {"label": label}
+
+
+def _plain_number(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return formats.number_format(Decimal(text))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One radio button, checkbox or select option as drawn."""
+
+    id: str
+    name: str
+    value: str
+    label: str
+    checked: bool
+    option: Option | None = None
+    note: str = ""  # the end label of a scale point
+
+    @property
+    def exclusive(self) -> bool:
+        return bool(self.option and self.option.exclusive)
+
+    @property
+    def dont_know(self) -> bool:
+        return bool(self.option and self.option.is_dont_know)
+
+
+class QuestionInput:
+    """One question on a page. Subclasses: one per kind."""
+
+    template = ""
+    required_message = ""
+
+    def __init__(self, question: Question, *, number: str, seed: int | str, data: Raw):
+        self.question = question
+        self.number = number
+        self.seed = seed
+        self.data = data
+        self.name = f"q{question.pk}"
+        self.error: str | None = None
+        self.part_errors: dict[str, str] = {}
+        self.visible = True  # set by the page: does the condition hold now?
+        self.condition_on_page = False
+        self.condition_hint = ""
+
+    # --- raw values ---
+
+    def values(self, name: str) -> list[str]:
+        return [v for v in self.data.get(name, []) if v != ""]
+
+    def value(self, name: str) -> str:
+        values = self.values(name)
+        return values[0] if values else ""
+
+    @property
+    def field_names(self) -> list[str]:
+        return [self.name]
+
+    # --- meaning ---
+
+    def clean(self) -> list[AnswerRow]:
+        raise NotImplementedError
+
+    def validate(self) -> list[AnswerRow]:
+        """The typed answer rows, or [] with `error` set. An empty optional answer is []."""
+        self.error, self.part_errors = None, {}
+        try:
+            rows = self.clean()
+            self.check_complete(rows)
+        except Invalid as problem:
+            self.error, self.part_errors = problem.message, problem.parts
+            return []
+        return rows
+
+    def check_complete(self, rows: list[AnswerRow]) -> None:
+        if self.question.required and not rows:
+            raise Invalid(self.required_message)
+
+    def chosen(self) -> set[int]:
+        """Option ids chosen, leniently (for conditions, which only test valid options)."""
+        return set()
+
+    # --- drawing ---
+
+    @property
+    def question_id(self) -> str:
+        return self.name
+
+    @property
+    def hint(self) -> str:
+        return ""
+
+    @property
+    def hint_id(self) -> str:
+        return f"{self.name}-hint" if self.hint else ""
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.name}-error" if self.error else ""
+
+    @property
+    def condition_id(self) -> str:
+        return f"{self.name}-condition" if self.condition_hint else ""
+
+    @property
+    def describedby(self) -> str:
+        return " ".join(i for i in (self.condition_id, self.hint_id, self.error_id) if i)
+
+    @property
+    def first_input_id(self) -> str:
+        return f"{self.name}-input"
+
+    @property
+    def condition_name(self) -> str:
+        return f"q{self.question.condition_question_id}"
+
+    @property
+    def condition_values(self) -> str:
+        return " ".join(str(pk) for pk in sorted(condition_option_ids(self.question)))
+
+
+class _OptionsInput(QuestionInput):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.questions = questions
-        for item in questions:
-            q = item.question
-            self.fields[f"q{q.pk}"] = forms.TypedChoiceField(
-                label=q.text,
-                choices=[(o.pk, o.label) for o in item.options],
-                coerce=int,
-                required=q.required,
-                widget=forms.RadioSelect,
-                error_messages={
-                    "required": _("Please choose an answer."),
-                    "invalid_choice": _("Please choose one of the options."),
-                },
-            )
+        self.options = displayed_options(self.question, seed=self.seed)
+        self.by_value = {str(option.pk): option for option in self.options}
 
-    def choices(self) -> dict[int, int]:
+    def choices(self) -> list[Choice]:
+        chosen = set(self.values(self.name))
+        return [
+            Choice(
+                id=f"{self.name}-o{option.pk}",
+                name=self.name,
+                value=str(option.pk),
+                label=option.label,
+                checked=str(option.pk) in chosen,
+                option=option,
+            )
+            for option in self.options
+        ]
+
+    @property
+    def first_input_id(self) -> str:
+        return f"{self.name}-o{self.options[0].pk}" if self.options else self.name
+
+    def chosen(self) -> set[int]:
+        return {self.by_value[v].pk for v in self.values(self.name) if v in self.by_value}
+
+
+class SingleInput(_OptionsInput):
+    template = "polls/questions/single.html"
+
+    @property
+    def required_message(self) -> str:
+        return _("Please choose an answer.")
+
+    def clean(self) -> list[AnswerRow]:
+        values = self.values(self.name)
+        if not values:
+            return []
+        if len(values) > 1 or values[0] not in self.by_value:
+            raise Invalid(_("Please choose one of the options."))
+        return [AnswerRow(self.question.pk, option_id=self.by_value[values[0]].pk)]
+
+
+class MultipleInput(_OptionsInput):
+    template = "polls/questions/multiple.html"
+
+    @property
+    def required_message(self) -> str:
+        return _("Please choose at least one option.")
+
+    @property
+    def hint(self) -> str:
+        if self.question.max_choices:
+            return _("Choose up to %(count)d.") % {"count": self.question.max_choices}
+        return _("Choose one or more.")
+
+    def clean(self) -> list[AnswerRow]:
+        values = list(dict.fromkeys(self.values(self.name)))
+        if any(v not in self.by_value for v in values):
+            raise Invalid(_("Please choose one of the options."))
+        options = [self.by_value[v] for v in values]
+        exclusive = [o for o in options if o.exclusive]
+        if exclusive and len(options) > 1:
+            raise Invalid(
+                _("%(option)s cannot be combined with other answers.")
+                % {"option": _quoted(exclusive[0].label)}
+            )
+        limit = self.question.max_choices
+        if limit and len(options) > limit:
+            raise Invalid(_("Please choose no more than %(count)d.") % {"count": limit})
+        return [AnswerRow(self.question.pk, option_id=o.pk) for o in options]
+
+
+class ScaleInput(QuestionInput):
+    """Points scale_min..scale_max answered as a value; "don't know" options as options."""
+
+    template = "polls/questions/scale.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.points = self.question.scale_points()
+        self.extra_options = list(self.question.options.all())
+
+    @property
+    def required_message(self) -> str:
+        return _("Please choose an answer.")
+
+    def choices(self) -> list[Choice]:
+        chosen = self.value(self.name)
+        notes = {}
+        if self.points:
+            q = self.question
+            notes = {self.points[0]: q.label_low, self.points[-1]: q.label_high}
+        return [
+            Choice(
+                id=f"{self.name}-v{point}",
+                name=self.name,
+                value=str(point),
+                label=str(point),
+                checked=chosen == str(point),
+                note=notes.get(point, ""),
+            )
+            for point in self.points
+        ]
+
+    def extra_choices(self) -> list[Choice]:
+        chosen = self.value(self.name)
+        return [
+            Choice(
+                id=f"{self.name}-o{option.pk}",
+                name=self.name,
+                value=f"o{option.pk}",
+                label=option.label,
+                checked=chosen == f"o{option.pk}",
+                option=option,
+            )
+            for option in self.extra_options
+        ]
+
+    @property
+    def first_input_id(self) -> str:
+        return f"{self.name}-v{self.points[0]}" if self.points else self.name
+
+    def clean(self) -> list[AnswerRow]:
+        values = self.values(self.name)
+        if not values:
+            return []
+        value = values[0]
+        if len(values) == 1 and value in {str(p) for p in self.points}:
+            return [AnswerRow(self.question.pk, value=Decimal(value))]
+        options = {f"o{option.pk}": option for option in self.extra_options}
+        if len(values) == 1 and value in options:
+            return [AnswerRow(self.question.pk, option_id=options[value].pk)]
+        raise Invalid(_("Please choose one of the options."))
+
+
+NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+class NumberInput(QuestionInput):
+    template = "polls/questions/number.html"
+
+    @property
+    def required_message(self) -> str:
+        return _("Please enter a number.")
+
+    @property
+    def field_value(self) -> str:
+        return self.value(self.name)
+
+    @property
+    def inputmode(self) -> str:
+        negative = self.question.number_min is None or self.question.number_min < 0
+        # Phone keypads with inputmode=numeric/decimal have no minus sign.
+        if negative:
+            return "text"
+        return "decimal" if self.question.decimal_places else "numeric"
+
+    @property
+    def hint(self) -> str:
+        q = self.question
+        if q.decimal_places:
+            kind = _("A number with at most %(places)d decimals.") % {"places": q.decimal_places}
+        else:
+            kind = _("A whole number.")
+        low = _plain_number(q.number_min) if q.number_min is not None else None
+        high = _plain_number(q.number_max) if q.number_max is not None else None
+        if low is not None and high is not None:
+            bounds = _("From %(min)s to %(max)s.") % {"min": low, "max": high}
+        elif low is not None:
+            bounds = _("At least %(min)s.") % {"min": low}
+        elif high is not None:
+            bounds = _("At most %(max)s.") % {"max": high}
+        else:
+            bounds = ""
+        return f"{kind} {bounds}".strip()
+
+    def clean(self) -> list[AnswerRow]:
+        raw = self.value(self.name)
+        text = re.sub(r"[\s\u00a0\u202f]", "", raw)
+        if not text:
+            return []
+        if not NUMBER.match(text):
+            raise Invalid(_("Please enter a number, for example 12."))
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            raise Invalid(_("Please enter a number, for example 12.")) from None
+        q = self.question
+        places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        if places > q.decimal_places:
+            if q.decimal_places == 0:
+                raise Invalid(_("Please enter a whole number."))
+            raise Invalid(
+                _("Please use at most %(places)d decimals.") % {"places": q.decimal_places}
+            )
+        low, high = q.number_min, q.number_max
+        if (low is not None and number < low) or (high is not None and number > high):
+            if low is not None and high is not None:
+                message = _("Please enter a number from %(min)s to %(max)s.")
+            elif low is not None:
+                message = _("Please enter a number of at least %(min)s.")
+            else:
+                message = _("Please enter a number of at most %(max)s.")
+            raise Invalid(
+                message
+                % {
+                    "min": _plain_number(low) if low is not None else "",
+                    "max": _plain_number(high) if high is not None else "",
+                }
+            )
+        if abs(number) >= LARGEST_NUMBER:
+            raise Invalid(_("That number is too large."))
+        return [AnswerRow(q.pk, value=number)]
+
+
+class TextInput(QuestionInput):
+    template = "polls/questions/text.html"
+
+    @property
+    def required_message(self) -> str:
+        return _("Please write an answer.")
+
+    @property
+    def field_value(self) -> str:
+        return self.value(self.name)
+
+    @property
+    def hint(self) -> str:
+        return _("At most %(limit)d characters.") % {"limit": self.question.text_max_length}
+
+    def clean(self) -> list[AnswerRow]:
+        # Browsers count a line break as one character for maxlength but send two.
+        text = self.value(self.name).replace("\r\n", "\n").strip()
+        if not text:
+            return []
+        limit = self.question.text_max_length
+        if len(text) > limit:
+            raise Invalid(
+                _("Please shorten your answer to %(limit)d characters (it has %(count)d).")
+                % {"limit": limit, "count": len(text)}
+            )
+        return [AnswerRow(self.question.pk, text=text)]
+
+
+class RankingInput(_OptionsInput):
+    """Places 1..K, each a select of the options: the member's top K in order."""
+
+    template = "polls/questions/ranking.html"
+
+    @property
+    def required_message(self) -> str:
+        return _("Please choose an option for every place.")
+
+    @property
+    def places(self) -> int:
+        return min(self.question.max_choices or len(self.options), len(self.options))
+
+    def place_name(self, place: int) -> str:
+        return f"{self.name}_{place}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [self.place_name(place) for place in range(1, self.places + 1)]
+
+    @property
+    def hint(self) -> str:
+        return _("Choose one option for each place, the most important first.")
+
+    @property
+    def first_input_id(self) -> str:
+        return f"{self.name}-p1"
+
+    def selects(self) -> list[dict]:
+        return [
+            {
+                "id": f"{self.name}-p{place}",
+                "name": self.place_name(place),
+                "label": _("Place %(place)d") % {"place": place},
+                "error": self.part_errors.get(f"{self.name}-p{place}", ""),
+                "choices": [
+                    Choice(
+                        id="",
+                        name=self.place_name(place),
+                        value=str(option.pk),
+                        label=option.label,
+                        checked=self.value(self.place_name(place)) == str(option.pk),
+                        option=option,
+                    )
+                    for option in self.options
+                ],
+            }
+            for place in range(1, self.places + 1)
+        ]
+
+    def chosen(self) -> set[int]:
         return {
-            item.question.pk: self.cleaned_data[f"q{item.question.pk}"]
-            for item in self.questions
-            if self.cleaned_data.get(f"q{item.question.pk}") not in (None, "")
+            self.by_value[v].pk
+            for name in self.field_names
+            if (v := self.value(name)) in self.by_value
         }
 
-    def rows(self):
-        """(question, bound field) pairs for the template, in question order."""
-        return [(item.question, self[f"q{item.question.pk}"]) for item in self.questions]
+    def clean(self) -> list[AnswerRow]:
+        ranked: list[tuple[int, Option]] = []
+        empty: list[int] = []
+        for place in range(1, self.places + 1):
+            value = self.value(self.place_name(place))
+            if not value:
+                empty.append(place)
+                continue
+            if value not in self.by_value:
+                raise Invalid(_("Please choose one of the options."))
+            ranked.append((place, self.by_value[value]))
+        seen: dict[int, int] = {}
+        for place, option in ranked:
+            if option.pk in seen:
+                raise Invalid(
+                    _("Please choose each option only once."),
+                    {f"{self.name}-p{place}": _("Please choose each option only once.")},
+                )
+            seen[option.pk] = place
+        if ranked and empty and min(empty) < max(place for place, _o in ranked):
+            raise Invalid(
+                _("Please fill in the places in order, starting with place 1."),
+                {f"{self.name}-p{p}": _("Please choose an answer.") for p in empty},
+            )
+        return [AnswerRow(self.question.pk, option_id=o.pk, rank=place) for place, o in ranked]
+
+    def check_complete(self, rows: list[AnswerRow]) -> None:
+        if self.question.required and len(rows) < self.places:
+            filled = {row.rank for row in rows}
+            # Nothing chosen: the question's message says it all; some chosen: mark the rest.
+            missing = [p for p in range(1, self.places + 1) if p not in filled] if rows else []
+            raise Invalid(
+                self.required_message,
+                {f"{self.name}-p{p}": _("Please choose an answer.") for p in missing},
+            )
+
+
+class GridInput(QuestionInput):
+    """Statements (rows) each rated on the question's options."""
+
+    template = "polls/questions/grid.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = displayed_rows(self.question, seed=self.seed)
+        self.options = list(self.question.options.all())
+        self.by_value = {str(option.pk): option for option in self.options}
+
+    @property
+    def required_message(self) -> str:
+        return _("Please answer every statement.")
+
+    def row_name(self, row) -> str:
+        return f"{self.name}_r{row.pk}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [self.row_name(row) for row in self.rows]
+
+    @property
+    def first_input_id(self) -> str:
+        if not self.rows or not self.options:
+            return self.name
+        return f"{self.name}-r{self.rows[0].pk}-o{self.options[0].pk}"
+
+    def grid_rows(self) -> list[dict]:
+        return [
+            {
+                "id": f"{self.name}-r{row.pk}",
+                "row": row,
+                "error": self.part_errors.get(f"{self.name}-r{row.pk}", ""),
+                "choices": [
+                    Choice(
+                        id=f"{self.name}-r{row.pk}-o{option.pk}",
+                        name=self.row_name(row),
+                        value=str(option.pk),
+                        label=option.label,
+                        checked=self.value(self.row_name(row)) == str(option.pk),
+                        option=option,
+                    )
+                    for option in self.options
+                ],
+            }
+            for row in self.rows
+        ]
+
+    def clean(self) -> list[AnswerRow]:
+        answers = []
+        for row in self.rows:
+            values = self.values(self.row_name(row))
+            if not values:
+                continue
+            if len(values) > 1 or values[0] not in self.by_value:
+                raise Invalid(
+                    _("Please choose one of the options."),
+                    {f"{self.name}-r{row.pk}": _("Please choose one of the options.")},
+                )
+            answers.append(
+                AnswerRow(self.question.pk, option_id=self.by_value[values[0]].pk, row_id=row.pk)
+            )
+        return answers
+
+    def check_complete(self, rows: list[AnswerRow]) -> None:
+        answered = {row.row_id for row in rows}
+        missing = [row for row in self.rows if row.pk not in answered]
+        # An optional grid may be left empty, but not half done.
+        if missing and (self.question.required or answered):
+            marked = missing if answered else []
+            raise Invalid(
+                self.required_message,
+                {f"{self.name}-r{row.pk}": _("Please choose an answer.") for row in marked},
+            )
+
+
+INPUTS: dict[str, type[QuestionInput]] = {
+    Question.Kind.SINGLE: SingleInput,
+    Question.Kind.MULTIPLE: MultipleInput,
+    Question.Kind.SCALE: ScaleInput,
+    Question.Kind.NUMBER: NumberInput,
+    Question.Kind.TEXT: TextInput,
+    Question.Kind.RANKING: RankingInput,
+    Question.Kind.GRID: GridInput,
+}
+
+
+def question_numbers(questions: list[Question]) -> dict[int, str]:
+    """1, 2, 3 for questions everyone gets; a follow-up shown only on a condition takes the
+    number before it with a letter (2a, 2b), so hidden follow-ups leave no gaps."""
+    numbers: dict[int, str] = {}
+    number, letter = 0, 0
+    for question in questions:
+        if question.condition_question_id is None or number == 0:
+            number, letter = number + 1, 0
+            numbers[question.pk] = str(number)
+        else:
+            letter += 1
+            numbers[question.pk] = f"{number}{'abcdefghijklmnopqrstuvwxyz'[(letter - 1) % 26]}"
+    return numbers
+
+
+class PageForm:
+    """The questions of one page: those shown now, and those on it whose condition is an answer
+    on the same page (drawn, so that they work without JavaScript; answer.js hides them while
+    the condition does not hold)."""
+
+    def __init__(self, sheet: AnswerSheet, page: Page):
+        self.sheet = sheet
+        self.page = page
+        visible = sheet.visible_ids()
+        on_page = {q.pk for q in page.questions}
+        self.inputs: list[QuestionInput] = []
+        drawn: set[int] = set()
+        for question in page.questions:
+            item = sheet.inputs[question.pk]
+            item.visible = question.pk in visible
+            source = question.condition_question_id
+            item.condition_on_page = source in on_page
+            if item.condition_on_page:
+                item.condition_hint = sheet.condition_hint(question)
+            if item.visible or (item.condition_on_page and source in drawn):
+                self.inputs.append(item)
+                drawn.add(question.pk)
+        self.validated = False
+
+    def is_valid(self) -> bool:
+        self.validated = True
+        ok = True
+        for item in self.inputs:
+            if item.visible:
+                item.validate()
+                ok = ok and item.error is None
+            else:
+                item.error, item.part_errors = None, {}
+        return ok
+
+    @property
+    def errors(self) -> list[QuestionInput]:
+        return [item for item in self.inputs if item.error]
+
+
+class AnswerSheet:
+    """A member's answers in progress over all pages, as raw values, with the poll's pages."""
+
+    def __init__(self, pages: list[Page], *, data: Raw, seed: int | str):
+        self.pages = pages
+        self.data: dict[str, list[str]] = {k: list(v) for k, v in data.items()}
+        self.questions = [q for page in pages for q in page.questions]
+        numbers = question_numbers(self.questions)
+        self.inputs: dict[int, QuestionInput] = {
+            q.pk: INPUTS[q.kind](q, number=numbers[q.pk], seed=seed, data=self.data)
+            for q in self.questions
+        }
+
+    def field_names(self, page: Page) -> list[str]:
+        return [name for q in page.questions for name in self.inputs[q.pk].field_names]
+
+    def update(self, page: Page, posted) -> None:
+        """Take the page's values from a POST (a QueryDict or a dict of lists)."""
+        for name in self.field_names(page):
+            values = posted.getlist(name) if hasattr(posted, "getlist") else posted.get(name, [])
+            values = [str(v)[:MAX_VALUE_LENGTH] for v in values if v != ""]
+            if values:
+                self.data[name] = values[:MAX_VALUES_PER_FIELD]
+            else:
+                self.data.pop(name, None)
+
+    def clean_data(self) -> dict[str, list[str]]:
+        """The raw values of the poll's current fields only, for the draft."""
+        names = {name for page in self.pages for name in self.field_names(page)}
+        return {name: values for name, values in self.data.items() if name in names}
+
+    def visible_ids(self) -> set[int]:
+        chosen = {q.pk: self.inputs[q.pk].chosen() for q in self.questions}
+        return {q.pk for q in visible_questions(self.questions, chosen)}
+
+    def active_pages(self) -> list[Page]:
+        """Pages with at least one question shown: a page whose questions are all hidden by
+        earlier answers is skipped."""
+        visible = self.visible_ids()
+        return [page for page in self.pages if any(q.pk in visible for q in page.questions)]
+
+    def page(self, index: int) -> Page:
+        """The page at `index`, or the nearest shown page at or before it."""
+        active = self.active_pages()
+        if not active:
+            return self.pages[0]
+        earlier = [page for page in active if page.index <= index]
+        return earlier[-1] if earlier else active[0]
+
+    def next_page(self, page: Page) -> Page | None:
+        return next((p for p in self.active_pages() if p.index > page.index), None)
+
+    def previous_page(self, page: Page) -> Page | None:
+        earlier = [p for p in self.active_pages() if p.index < page.index]
+        return earlier[-1] if earlier else None
+
+    def form(self, page: Page) -> PageForm:
+        return PageForm(self, page)
+
+    def first_invalid(self) -> PageForm | None:
+        for page in self.active_pages():
+            form = self.form(page)
+            if not form.is_valid():
+                return form
+        return None
+
+    def answers(self) -> list[AnswerRow]:
+        """Every shown question's typed answers; call after `first_invalid()` found none."""
+        visible = self.visible_ids()
+        return [
+            row for q in self.questions if q.pk in visible for row in self.inputs[q.pk].validate()
+        ]
+
+    def condition_hint(self, question: Question) -> str:
+        source = question.condition_question
+        ids = condition_option_ids(question)
+        labels = [_quoted(o.label) for o in source.options.all() if o.pk in ids]
+        return _("Only if you answered %(answers)s to question %(number)s.") % {
+            "answers": " / ".join(labels),
+            "number": self.inputs[source.pk].number if source.pk in self.inputs else "",
+        }

@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -88,17 +89,105 @@ class Poll(Translated, models.Model):
         return not (self.closes_at and now >= self.closes_at)
 
 
+class Section(Translated, models.Model):
+    """A page of a poll: members answer one section at a time. A poll without sections is one
+    page; questions without a section come first, as an implicit untitled page."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=300, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["poll", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title_sv or f"{self.poll.slug} #{self.order}"
+
+    @property
+    def title(self) -> str:
+        return self.tr("title")
+
+
 class Question(Translated, models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", _("single choice")
+        MULTIPLE = "multiple", _("multiple choice")
+        SCALE = "scale", _("scale")
+        NUMBER = "number", _("number")
+        TEXT = "text", _("free text")
+        RANKING = "ranking", _("ranking")
+        GRID = "grid", _("grid")
+
+    # Kinds whose answers are options a later question's condition can test.
+    CONDITION_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="questions")
+    # RESTRICT, not PROTECT: deleting the whole poll may still delete its sections.
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text=_("The page the question is on; empty: the poll's first, untitled page."),
+    )
     order = models.PositiveIntegerField(_("order"), default=0)
     code = models.SlugField(_("code"), max_length=50)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SINGLE)
     text_sv = models.TextField(_("question (Swedish)"))
     text_en = models.TextField(_("question (English)"), blank=True)
     required = models.BooleanField(_("required"), default=True)
+    randomize_options = models.BooleanField(
+        _("random order"),
+        default=False,
+        help_text=_(
+            "Show the options (in a grid: the statements) in a random order per member; "
+            "anchored options keep their place."
+        ),
+    )
+    max_choices = models.PositiveSmallIntegerField(
+        _("most choices"),
+        null=True,
+        blank=True,
+        help_text=_("Multiple choice: at most this many. Ranking: rank the top this many."),
+    )
+    # Scale: the points scale_min..scale_max, answered as a value; "don't know" is an option.
+    scale_min = models.SmallIntegerField(_("scale from"), null=True, blank=True)
+    scale_max = models.SmallIntegerField(_("scale to"), null=True, blank=True)
+    label_low_sv = models.CharField(_("low end label (Swedish)"), max_length=100, blank=True)
+    label_low_en = models.CharField(_("low end label (English)"), max_length=100, blank=True)
+    label_high_sv = models.CharField(_("high end label (Swedish)"), max_length=100, blank=True)
+    label_high_en = models.CharField(_("high end label (English)"), max_length=100, blank=True)
+    # Number
+    number_min = models.DecimalField(
+        _("smallest number"), max_digits=15, decimal_places=4, null=True, blank=True
+    )
+    number_max = models.DecimalField(
+        _("largest number"), max_digits=15, decimal_places=4, null=True, blank=True
+    )
+    decimal_places = models.PositiveSmallIntegerField(
+        _("decimals"), default=0, help_text=_("0: whole numbers only.")
+    )
+    # Free text
+    text_max_length = models.PositiveIntegerField(_("longest answer"), default=2000)
+    # Display condition: shown only when the answer to an earlier question is one of these.
+    condition_question = models.ForeignKey(
+        "self",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="dependent_questions",
+        verbose_name=_("shown only if the answer to"),
+    )
+    condition_options = models.ManyToManyField(
+        "Option",
+        blank=True,
+        related_name="conditioned_questions",
+        verbose_name=_("is one of"),
+    )
 
     class Meta:
         verbose_name = _("question")
@@ -106,6 +195,70 @@ class Question(Translated, models.Model):
         ordering = ["poll", "order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["poll", "code"], name="question_code_unique"),
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True)
+                | Q(scale_max__isnull=True)
+                | Q(scale_min__lt=F("scale_max")),
+                name="question_scale_ascending",
+            ),
+            models.CheckConstraint(
+                condition=Q(number_min__isnull=True)
+                | Q(number_max__isnull=True)
+                | Q(number_min__lte=F("number_max")),
+                name="question_number_bounds_ascending",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_choices__isnull=True) | Q(max_choices__gte=1),
+                name="question_max_choices_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(text_max_length__gte=1), name="question_text_max_length_positive"
+            ),
+            # Answer.value keeps four decimals.
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=4), name="question_decimal_places_at_most_4"
+            ),
+            models.CheckConstraint(
+                condition=~Q(condition_question=F("id")), name="question_condition_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text_sv
+
+    @property
+    def text(self) -> str:
+        return self.tr("text")
+
+    @property
+    def label_low(self) -> str:
+        return self.tr("label_low")
+
+    @property
+    def label_high(self) -> str:
+        return self.tr("label_high")
+
+    def scale_points(self) -> list[int]:
+        if self.scale_min is None or self.scale_max is None:
+            return []
+        return list(range(self.scale_min, self.scale_max + 1))
+
+
+class GridRow(Translated, models.Model):
+    """One statement of a grid question; the question's options are the scale it is rated on."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="rows")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    code = models.CharField(_("code"), max_length=50)
+    text_sv = models.CharField(_("statement (Swedish)"), max_length=500)
+    text_en = models.CharField(_("statement (English)"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("grid statement")
+        verbose_name_plural = _("grid statements")
+        ordering = ["question", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="gridrow_code_unique"),
         ]
 
     def __str__(self) -> str:
@@ -124,6 +277,16 @@ class Option(Translated, models.Model):
     label_en = models.CharField(_("label (English)"), max_length=300, blank=True)
     is_dont_know = models.BooleanField(
         _("“don't know”"), default=False, help_text=_("E.g. “Vet ej”.")
+    )
+    exclusive = models.BooleanField(
+        _("exclusive"),
+        default=False,
+        help_text=_("Multiple choice: cannot be combined with other options, e.g. “Vet ej”."),
+    )
+    anchored = models.BooleanField(
+        _("anchored"),
+        default=False,
+        help_text=_("Keeps its place when the options are shown in random order, e.g. “Annat”."),
     )
 
     class Meta:
@@ -218,21 +381,96 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    """One typed row of a response: a chosen option (one row per option in a multiple choice),
+    a ranked option with its rank, a grid statement with its option, a number or scale value,
+    or a text."""
+
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     option = models.ForeignKey(
         Option, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
     )
+    # No database-level foreign key: tests/test_anonymity.py allows the answer table to reference
+    # only poll, question, option and response. Grid statements identify nobody; once
+    # polls_gridrow is on that list, drop db_constraint=False (a one-line migration).
+    row = models.ForeignKey(
+        GridRow,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+        db_constraint=False,
+    )
+    value = models.DecimalField(max_digits=15, decimal_places=4, null=True, blank=True)
+    text = models.TextField(null=True, blank=True)  # noqa: DJ001 (null: no text answer)
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [
+            # Each option once per response and question (single, multiple, ranking).
             models.UniqueConstraint(
-                fields=["response", "question", "option"], name="answer_option_once"
+                fields=["response", "question", "option"],
+                condition=Q(row__isnull=True),
+                name="answer_option_once",
+            ),
+            # Each grid statement answered once.
+            models.UniqueConstraint(
+                fields=["response", "question", "row"],
+                condition=Q(row__isnull=False),
+                name="answer_row_once",
+            ),
+            # Each rank given once.
+            models.UniqueConstraint(
+                fields=["response", "question", "rank"],
+                condition=Q(rank__isnull=False),
+                name="answer_rank_once",
+            ),
+            # One number, scale point or text per question.
+            models.UniqueConstraint(
+                fields=["response", "question"],
+                condition=Q(option__isnull=True),
+                name="answer_value_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(option__isnull=False, value__isnull=True, text__isnull=True)
+                | Q(option__isnull=True, value__isnull=False, text__isnull=True)
+                | Q(option__isnull=True, value__isnull=True, text__isnull=False),
+                name="answer_one_kind_of_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(option__isnull=False, rank__gte=1),
+                name="answer_rank_with_option",
+            ),
+            models.CheckConstraint(
+                condition=Q(row__isnull=True) | Q(option__isnull=False),
+                name="answer_row_with_option",
             ),
         ]
         indexes = [models.Index(fields=["question", "option"])]
 
     def __str__(self) -> str:
-        return f"{self.question.code}: {self.option.code if self.option else ''}"
+        if self.option_id:
+            return f"{self.question.code}: {self.option.code}"
+        return f"{self.question.code}: {self.value if self.value is not None else self.text}"
+
+
+class Draft(models.Model):
+    """A member's answers in progress, so they can close the tab and go on from the same link on
+    another device. A temporary working copy of the raw form values (field name -> list of
+    strings), not the answer store: deleted in the transaction that submits the response."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="draft")
+    data = models.JSONField(default=dict, blank=True)
+    current_section = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Index of the page (section) the member is on.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+
+    def __str__(self) -> str:
+        return f"draft {self.invitation_id}"

@@ -10,6 +10,7 @@ import calendar
 import datetime
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import sampling
+from . import planning, sampling
 from .models import Member, Register, SampleDraw, SampleMember
 
 MAX_STRATA_VARIABLES = 2
@@ -227,3 +228,62 @@ def _allocate(
                 % {"total": sum(fixed.values()), "size": size}
             )
     return sampling.allocate(population, size, allocation, fixed=fixed)
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    frame_size: int
+    size: int
+    proposed_size: int
+    rows: list[dict[str, Any]]
+    expected_moe_pp: float | None
+
+
+def sample_plan(
+    *,
+    register: Register,
+    target_moe_pp: float,
+    response_rate: float,
+    size: int | None = None,
+    strata: Sequence[str] = (),
+    allocation: str = "proportional",
+    exclude_sampled_months: int | None = None,
+) -> SamplePlan:
+    """What a draw would give before anything is drawn: the size the planner proposes for the
+    target margin of error, and per stratum the sample and the expected margin of error."""
+    variables = list(strata)
+    known = set(register.variables)
+    for variable in variables:
+        if variable not in known:
+            raise DrawError(
+                _("The register has no variable “%(variable)s”; it has: %(variables)s.")
+                % {"variable": variable, "variables": ", ".join(sorted(known))}
+            )
+    since = None
+    if exclude_sampled_months is not None:
+        since = months_before(timezone.now(), exclude_sampled_months)
+    frame = sampling_frame(register, exclude_sampled_since=since, with_attributes=bool(variables))
+    if not frame:
+        raise DrawError(_("The register has no members who can be invited."))
+    proposed = planning.required_sample(target_moe_pp, len(frame), response_rate)
+    chosen = size or proposed
+    if chosen > len(frame):
+        raise DrawError(
+            _("Cannot draw %(size)s members from a frame of %(frame_size)s.")
+            % {"size": chosen, "frame_size": len(frame)}
+        )
+    if variables:
+        labels = [sampling.stratum_label(row[2], variables) for row in frame]
+        population = dict(sorted(Counter(labels).items()))
+    else:
+        population = {"": len(frame)}
+    allocated = sampling.allocate(population, chosen, allocation if variables else "proportional")
+    rows = planning.plan_strata(population, allocated, response_rate)
+    overall = planning.expected_moe_pp(chosen * response_rate, len(frame))
+    return SamplePlan(
+        frame_size=len(frame),
+        size=chosen,
+        proposed_size=proposed,
+        rows=rows,
+        expected_moe_pp=overall if overall != float("inf") else None,
+    )

@@ -58,7 +58,10 @@ def poll_results(*, poll: Poll, level: float = 0.95) -> PollResults:
         counts[question_id][option_id] = count
 
     results = []
-    for question in poll.questions.prefetch_related("options").order_by("order", "id"):
+    # Only single-choice questions are charted as shares of their options for now; the other
+    # kinds (several options per member, values, texts, ranks, grids) need their own estimates.
+    charted = poll.questions.filter(kind=Question.Kind.SINGLE)
+    for question in charted.prefetch_related("options").order_by("order", "id"):
         options = list(question.options.all())
         option_counts = [counts[question.pk].get(o.pk, 0) for o in options]
         n = sum(option_counts)

@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from polls.models import Invitation, Option, Poll, Question
+from polls.conditions import condition_set
+from polls.models import GridRow, Invitation, Option, Poll, Question, Section
 from respondents.models import Member, Register, SampleDraw, SampleMember
 
 
@@ -78,6 +79,165 @@ class OptionFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"o{n}")
     label_sv = factory.Sequence(lambda n: f"Svar {n}")
     label_en = factory.Sequence(lambda n: f"Answer {n}")
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    poll = factory.SubFactory(PollFactory)
+    order = factory.Sequence(lambda n: n)
+    title_sv = factory.Sequence(lambda n: f"Del {n}")
+    title_en = factory.Sequence(lambda n: f"Part {n}")
+
+
+class GridRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GridRow
+
+    question = factory.SubFactory(QuestionFactory, kind=Question.Kind.GRID)
+    order = factory.Sequence(lambda n: n)
+    code = factory.Sequence(lambda n: f"r{n}")
+    text_sv = factory.Sequence(lambda n: f"Påstående {n}")
+    text_en = factory.Sequence(lambda n: f"Statement {n}")
+
+
+def question_with_options(poll, kind, options, *, rows=(), **fields):
+    """A question of `kind` with options given as labels or (code, label_sv, label_en, flags)
+    tuples, where flags is a dict of Option fields (exclusive, anchored, is_dont_know)."""
+    question = QuestionFactory(poll=poll, kind=kind, **fields)
+    for i, spec in enumerate(options):
+        if isinstance(spec, str):
+            spec = (f"o{i}", spec, spec, {})
+        code, sv, en, *flags = spec
+        flags = flags[0] if flags else {}
+        OptionFactory(question=question, order=i, code=code, label_sv=sv, label_en=en, **flags)
+    for i, (sv, en) in enumerate(rows):
+        GridRowFactory(question=question, order=i, code=f"r{i}", text_sv=sv, text_en=en)
+    return question
+
+
+def every_kind_poll(**poll_fields):
+    """Three pages with every question kind, a follow-up on the same page as its condition,
+    an exclusive "Vet ej", anchored options in random order, a scale, a number, a ranking
+    and a grid: the member's whole repertoire."""
+    poll = PollFactory(**poll_fields)
+    work, environment, priorities = (
+        SectionFactory(poll=poll, order=i, title_sv=sv, title_en=en)
+        for i, (sv, en) in enumerate(
+            [
+                ("Ditt arbete", "Your work"),
+                ("Arbetsmiljö", "Working environment"),
+                ("Prioriteringar", "Priorities"),
+            ],
+            start=1,
+        )
+    )
+    dont_know = ("vet_ej", "Vet ej", "Don't know", {"is_dont_know": True})
+    can = question_with_options(
+        poll,
+        Question.Kind.SINGLE,
+        [("ja", "Ja", "Yes"), ("nej", "Nej", "No"), dont_know],
+        section=work,
+        order=1,
+        code="kan_utfora",
+        text_sv="Kan du utföra ditt arbete med den kvalitet du anser nödvändig?",
+        text_en="Can you do your work with the quality you consider necessary?",
+    )
+    follow_up = QuestionFactory(
+        poll=poll,
+        section=work,
+        order=2,
+        code="vad_kravs",
+        kind=Question.Kind.TEXT,
+        text_max_length=200,
+        text_sv="Vad krävs för att du ska kunna utföra ditt arbete med den kvalitet du anser "
+        "nödvändig?",
+        text_en="What would it take for you to do your work with the quality you consider "
+        "necessary?",
+    )
+    condition_set(question=follow_up, on=can, codes=["nej"])
+    question_with_options(
+        poll,
+        Question.Kind.MULTIPLE,
+        [
+            ("tid", "Mer tid för klientarbete", "More time for work with clients"),
+            ("resurser", "Mer resurser", "More resources"),
+            ("administration", "Minskad administration", "Less administration"),
+            ("introduktion", "Bättre introduktion för nyanställda", "Better induction"),
+            ("annat", "Annat", "Other", {"anchored": True}),
+            ("vet_ej", "Vet ej", "Don't know", {"exclusive": True, "anchored": True}),
+        ],
+        section=work,
+        order=3,
+        code="atgarder",
+        randomize_options=True,
+        text_sv="Vilka åtgärder är viktigast för kvaliteten i det sociala arbetet?",
+        text_en="Which measures matter most for the quality of social work?",
+    )
+    question_with_options(
+        poll,
+        Question.Kind.SCALE,
+        [dont_know],
+        section=environment,
+        order=1,
+        code="nojd",
+        scale_min=1,
+        scale_max=5,
+        label_low_sv="Mycket missnöjd",
+        label_low_en="Very dissatisfied",
+        label_high_sv="Mycket nöjd",
+        label_high_en="Very satisfied",
+        text_sv="Hur nöjd är du med din arbetsmiljö?",
+        text_en="How satisfied are you with your working environment?",
+    )
+    QuestionFactory(
+        poll=poll,
+        section=environment,
+        order=2,
+        code="arenden",
+        kind=Question.Kind.NUMBER,
+        number_min=0,
+        number_max=200,
+        text_sv="Hur många ärenden har du ansvar för just nu?",
+        text_en="How many cases are you responsible for right now?",
+    )
+    question_with_options(
+        poll,
+        Question.Kind.RANKING,
+        [
+            ("lon", "Lön", "Pay"),
+            ("arbetsmiljo", "Arbetsmiljö", "Working environment"),
+            ("arbetstid", "Arbetstid", "Working hours"),
+            ("kompetens", "Kompetensutveckling", "Professional development"),
+        ],
+        section=priorities,
+        order=1,
+        code="prioritet",
+        max_choices=3,
+        text_sv="Vilka frågor är viktigast för förbundet att driva? Välj de tre viktigaste.",
+        text_en="Which issues matter most for the union? Choose the three most important.",
+    )
+    question_with_options(
+        poll,
+        Question.Kind.GRID,
+        [
+            ("helt", "Stämmer helt", "Entirely true"),
+            ("delvis", "Stämmer delvis", "Partly true"),
+            ("inte", "Stämmer inte", "Not true"),
+            dont_know,
+        ],
+        rows=[
+            ("Jag har en rimlig arbetsbelastning", "My workload is reasonable"),
+            ("Jag får stöd av min chef", "My manager supports me"),
+        ],
+        section=priorities,
+        order=2,
+        code="pastaenden",
+        text_sv="Hur väl stämmer påståendena in på din arbetsplats?",
+        text_en="How well do the statements describe your workplace?",
+    )
+    return poll
 
 
 def single_choice_question(poll, labels=("Mycket", "Ganska", "Inte så", "Inte alls", "Vet ej")):

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from polls.models import Invitation
+from respondents.models import ImportJob
 from tests.factories import (
     PollFactory,
     UserFactory,
@@ -30,6 +31,22 @@ EXPECTED = {
     "login": {"anonymous": 200, "member": 200, "editor": 200, "admin": 200},
     "logout": {"anonymous": 405, "member": 405, "editor": 405, "admin": 405},
     "set_language": {"anonymous": 302, "member": 302, "editor": 302, "admin": 302},
+    # Registers and samples hold personal data: the Admin role only.
+    "register-list": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    "register-detail": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    "sample-new": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    "import-job": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    "sample-detail": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    "sample-csv": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+}
+
+# URLs whose <pk> is the primary key of one of the world's objects.
+PK_OF = {
+    "register-detail": "register",
+    "sample-new": "register",
+    "import-job": "import_job",
+    "sample-detail": "draw",
+    "sample-csv": "draw",
 }
 
 
@@ -60,7 +77,13 @@ def world(db):
     poll = PollFactory(slug="verklighet")
     single_choice_question(poll)
     invitation, token = invitation_with_token(poll)
+    draw = invitation.sample_member.draw
     return {
+        "objects": {
+            "register": draw.register,
+            "draw": draw,
+            "import_job": ImportJob.objects.create(register_name="R", filename="r.csv", data=b""),
+        },
         "values": {"slug": poll.slug, "token": token, "object_id": poll.pk, "app_label": "polls"},
         "invitation": invitation,
         "users": {
@@ -80,6 +103,8 @@ def url_for(name, route, role, world):
     values = dict(world["values"])
     if name == "answer" and role != "member":
         values["token"] = "forged-token-1234567890"
+    if name in PK_OF:
+        values["pk"] = world["objects"][PK_OF[name]].pk
     return concrete(route, values)
 
 

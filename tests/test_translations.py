@@ -33,3 +33,19 @@ def test_the_compiled_catalog_matches_the_source(tmp_path):
 def test_the_default_language_is_swedish_with_english_available():
     assert settings.LANGUAGE_CODE == "sv"
     assert [code for code, _name in settings.LANGUAGES] == ["sv", "en"]
+
+
+def test_every_translation_keeps_the_placeholders_of_its_message():
+    """A Swedish text that drops or renames %(name)s would crash or mislead at run time."""
+    import re
+
+    placeholder = re.compile(r"%\((\w+)\)[sd]")
+    wrong = []
+    for entry in polib.pofile(str(PO)).translated_entries():
+        expected = set(placeholder.findall(entry.msgid))
+        texts = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        plural_ids = set(placeholder.findall(entry.msgid_plural or ""))
+        for text in texts:
+            if set(placeholder.findall(text)) not in (expected, expected | plural_ids):
+                wrong.append(entry.msgid)
+    assert not wrong, f"Placeholders differ in: {wrong}"

@@ -1,5 +1,28 @@
 """Pure statistics helpers for poll results (no Django imports)."""
 
+from results.stats.comparison import (
+    Comparison,
+    GroupComparison,
+    ShareLike,
+    compare_breakdown,
+    compare_domains,
+    compare_groups,
+    compare_shares,
+    holm,
+    holm_adjusted,
+    suppress,
+)
+from results.stats.design import (
+    VARIANCE_METHODS,
+    Design,
+    DesignError,
+    DesignShareEstimate,
+    MeanEstimate,
+    VarianceMethod,
+    domain_covariance,
+    mean_estimate,
+    share_estimates,
+)
 from results.stats.proportions import (
     METHODS,
     Interval,
@@ -18,9 +41,40 @@ from results.stats.proportions import (
     wilson_interval,
     z_value,
 )
+from results.stats.weighting import (
+    RakeResult,
+    WeightingError,
+    effective_n,
+    poststratify,
+    rake,
+)
 
 __all__ = [
     "METHODS",
+    "VARIANCE_METHODS",
+    "Comparison",
+    "Design",
+    "DesignError",
+    "DesignShareEstimate",
+    "GroupComparison",
+    "MeanEstimate",
+    "RakeResult",
+    "ShareLike",
+    "VarianceMethod",
+    "WeightingError",
+    "compare_breakdown",
+    "compare_domains",
+    "compare_groups",
+    "compare_shares",
+    "domain_covariance",
+    "effective_n",
+    "holm",
+    "holm_adjusted",
+    "mean_estimate",
+    "poststratify",
+    "rake",
+    "share_estimates",
+    "suppress",
     "Interval",
     "Method",
     "ShareEstimate",

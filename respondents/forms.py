@@ -1,0 +1,112 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .sampling import ALLOCATIONS
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """Lines such as "Län=region" → {"Län": "region"}."""
+    mapping = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        column, sep, variable = line.rpartition("=")
+        if not sep or not column.strip() or not variable.strip():
+            raise forms.ValidationError(
+                _("Line %(line)d of the mapping: write COLUMN=VARIABLE, e.g. Län=region."),
+                params={"line": number},
+            )
+        mapping[column.strip()] = variable.strip()
+    return mapping
+
+
+class RegisterImportForm(forms.Form):
+    register = forms.CharField(
+        label=_("Register"),
+        max_length=200,
+        help_text=_("An existing register's name refreshes it; a new name creates a register."),
+    )
+    file = forms.FileField(
+        label=_("Export file (CSV or XLSX)"),
+        help_text=_("The first row names the columns: membership number, e-mail, then variables."),
+    )
+    mapping = forms.CharField(
+        label=_("Column names (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Län=region\nArbetsgivare=sektor"}),
+        help_text=_("One per line: the file's column=the variable's name."),
+    )
+    valid_only = forms.BooleanField(
+        label=_("Import the valid rows even if some rows are bad"), required=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 200 MB."))
+        return upload
+
+    def clean_mapping(self):
+        return parse_mapping(self.cleaned_data["mapping"])
+
+
+ALLOCATION_CHOICES = [
+    ("proportional", _("proportional to the stratum's size")),
+    ("equal", _("equal in every stratum")),
+    ("optimal", _("optimal (Neyman): smallest overall margin of error")),
+]
+assert {c for c, _l in ALLOCATION_CHOICES} <= set(ALLOCATIONS)
+
+
+class SamplePlanForm(forms.Form):
+    name = forms.CharField(label=_("Name of the sample"), max_length=200)
+    target_moe = forms.FloatField(
+        label=_("Target margin of error (± percentage points)"),
+        min_value=0.5,
+        max_value=20,
+        initial=4,
+    )
+    response_rate = forms.IntegerField(
+        label=_("Expected response rate (%)"), min_value=1, max_value=100, initial=60
+    )
+    size = forms.IntegerField(
+        label=_("Sample size"),
+        min_value=1,
+        required=False,
+        help_text=_("Leave empty to use the size the planner proposes."),
+    )
+    strata = forms.MultipleChoiceField(
+        label=_("Stratify by"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("At most two variables; none gives a simple random sample."),
+    )
+    allocation = forms.ChoiceField(
+        label=_("Allocation"), choices=ALLOCATION_CHOICES, initial="proportional"
+    )
+    exclude_sampled_months = forms.IntegerField(
+        label=_("Leave out members sampled in the last … months"),
+        min_value=1,
+        max_value=120,
+        required=False,
+    )
+    seed = forms.IntegerField(
+        label=_("Seed"),
+        min_value=0,
+        help_text=_("The same register, design and seed always give the same members."),
+    )
+
+    def __init__(self, *args, variables: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["strata"].choices = [(v, v) for v in variables]
+
+    def clean_strata(self):
+        strata = self.cleaned_data["strata"]
+        if len(strata) > 2:
+            raise forms.ValidationError(_("Stratify by at most two variables."))
+        return strata

@@ -1,0 +1,164 @@
+"""Staff pages for registers, imports and samples. Permission: the Admin role (personal data)."""
+
+import csv
+import secrets
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from config.access import admin_required
+
+from .draws import DrawError, sample_draw, sample_plan
+from .forms import RegisterImportForm, SamplePlanForm
+from .import_jobs import import_job_create, import_job_progress
+from .importing import register_population_counts
+from .models import ImportJob, Member, Register, SampleDraw
+
+
+@admin_required
+def register_list(request):
+    """Permission: Admin. The registers, and the form to import or refresh one."""
+    form = RegisterImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            job = import_job_create(
+                register_name=form.cleaned_data["register"],
+                filename=upload.name,
+                data=upload.read(),
+                valid_only=form.cleaned_data["valid_only"],
+                mapping=form.cleaned_data["mapping"],
+                by=request.user,
+            )
+        return redirect("import-job", pk=job.pk)
+    registers = Register.objects.order_by("name")
+    rows = [
+        {
+            "register": r,
+            "members": r.members.exclude(status=Member.Status.LEFT).count(),
+            "samples": r.draws.count(),
+        }
+        for r in registers
+    ]
+    return render(
+        request,
+        "respondents/register_list.html",
+        {"rows": rows, "form": form, "jobs": ImportJob.objects.defer("data")[:5]},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@admin_required
+def register_detail(request, pk: int):
+    """Permission: Admin. Variables, population counts (the weighting targets) and samples."""
+    register = get_object_or_404(Register, pk=pk)
+    counts = register_population_counts(register, register.variables)
+    statuses = dict(register.members.values_list("status").annotate(n=Count("id")).order_by())
+    return render(
+        request,
+        "respondents/register_detail.html",
+        {
+            "register": register,
+            "counts": counts,
+            "statuses": [(label, statuses.get(value, 0)) for value, label in Member.Status.choices],
+            "draws": register.draws.all(),
+        },
+    )
+
+
+@admin_required
+def import_job(request, pk: int):
+    """Permission: Admin. One import with its progress bar and, when done, its report."""
+    job = import_job_progress(get_object_or_404(ImportJob.objects.defer("data"), pk=pk))
+    template = (
+        "respondents/_import_progress.html" if request.htmx else "respondents/import_job.html"
+    )
+    return render(request, template, {"job": job})
+
+
+def _plan_form(request, register):
+    data = request.POST if request.method == "POST" else None
+    initial = {"seed": secrets.randbelow(1_000_000), "name": ""}
+    return SamplePlanForm(data, variables=register.variables, initial=initial)
+
+
+@admin_required
+def sample_new(request, pk: int):
+    """Permission: Admin. The planner, the allocation per stratum, and the draw."""
+    register = get_object_or_404(Register, pk=pk)
+    form = _plan_form(request, register)
+    plan, error = None, None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = sample_plan(
+                register=register,
+                target_moe_pp=data["target_moe"],
+                response_rate=data["response_rate"] / 100,
+                size=data["size"],
+                strata=data["strata"],
+                allocation=data["allocation"],
+                exclude_sampled_months=data["exclude_sampled_months"],
+            )
+            if request.POST.get("action") == "draw":
+                draw = sample_draw(
+                    register=register,
+                    name=data["name"],
+                    size=plan.size,
+                    seed=data["seed"],
+                    by=request.user,
+                    strata=data["strata"],
+                    allocation=data["allocation"],
+                    exclude_sampled_months=data["exclude_sampled_months"],
+                )
+                messages.success(
+                    request,
+                    _("The sample “%(name)s” was drawn: %(size)s members.")
+                    % {"name": draw.name, "size": draw.target_size},
+                )
+                return redirect("sample-detail", pk=draw.pk)
+        except DrawError as exc:
+            error = str(exc)
+    context = {"register": register, "form": form, "plan": plan, "error": error}
+    if request.htmx:
+        return render(request, "respondents/_sample_plan.html", context)
+    status = 400 if (form.is_bound and not form.is_valid()) or error else 200
+    return render(request, "respondents/sample_new.html", context, status=status)
+
+
+@admin_required
+def sample_detail(request, pk: int):
+    """Permission: Admin. How the sample was drawn, and its members per stratum."""
+    draw = get_object_or_404(SampleDraw.objects.select_related("register", "created_by"), pk=pk)
+    strata = [{"label": label, **values} for label, values in sorted(draw.counts.items())]
+    return render(request, "respondents/sample_detail.html", {"draw": draw, "strata": strata})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@admin_required
+def sample_csv(request, pk: int):
+    """Permission: Admin (personal data). The sampled members as CSV, for the admin's records."""
+    draw = get_object_or_404(SampleDraw, pk=pk)
+    writer = csv.writer(_Echo(), delimiter=";")
+    rows = draw.members.select_related("member").order_by("member__number").iterator(2000)
+
+    def lines():
+        yield "\ufeff" + writer.writerow(
+            ["medlemsnummer", "e-post", "stratum", "urvalssannolikhet"]
+        )
+        for sm in rows:
+            yield writer.writerow(
+                [sm.member.number, sm.member.email, sm.stratum, f"{sm.inclusion_probability:.6f}"]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="urval-{draw.pk}.csv"'
+    return response

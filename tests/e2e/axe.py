@@ -1,0 +1,35 @@
+"""An automated accessibility check with the vendored axe-core: `assert_accessible(page)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[dict]:
+    """axe-core's violations on the page as it is now (WCAG 2.x A and AA rules and best
+    practices), injected from the vendored file: no network."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate("async () => (await axe.run(document)).violations")
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['impact']}: {violation['id']}: {violation['help']}")
+        lines.extend(
+            f"    {node['target']}: {node['failureSummary']}" for node in violation["nodes"]
+        )
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Any) -> None:
+    """Fails on any violation of impact "serious" or "critical"."""
+    violations = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+    assert not violations, f"axe-core on {page.url}:\n{describe(violations)}"
