@@ -169,3 +169,7 @@ LOGGING = {
 WHITENOISE_USE_FINDERS = True
 if not STATIC_ROOT.exists():
     warnings.filterwarnings("ignore", message="No directory at")
+
+CELERY_BEAT_SCHEDULE = {
+    "close-due-polls": {"task": "polls.tasks.close_due_polls", "schedule": 300.0},
+}

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .conditions import validate_conditions
+from .fieldwork import poll_close
 from .models import GridRow, Invitation, Option, Poll, Question, Section
 
 
@@ -37,6 +38,12 @@ class PollAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title_sv"]}
     inlines = [SectionInline, QuestionInline]
     search_fields = ["title_sv", "slug"]
+    actions = ["close_field_period"]
+
+    @admin.action(description=_("Close the field period now"))
+    def close_field_period(self, request, queryset):
+        closed = sum(poll_close(poll=poll) for poll in queryset)
+        messages.success(request, _("%(count)d poll(s) closed.") % {"count": closed})
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

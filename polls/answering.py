@@ -244,8 +244,13 @@ def draft_save(*, invitation: Invitation, data: dict[str, list[str]], current_se
     so a Next on a second device cannot bring back a draft that a submit has just deleted."""
     with transaction.atomic():
         answerable = list(
-            Invitation.objects.select_for_update()
-            .filter(pk=invitation.pk, status__in=Invitation.ANSWERABLE)
+            # Lock the invitation only: every member's Next would otherwise queue on the poll.
+            Invitation.objects.select_for_update(of=("self",))
+            .filter(
+                pk=invitation.pk,
+                status__in=Invitation.ANSWERABLE,
+                poll__state=Poll.State.OPEN,  # closing deletes drafts: none may come back
+            )
             .values_list("pk", flat=True)
         )
         if not answerable:

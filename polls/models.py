@@ -390,16 +390,8 @@ class Answer(models.Model):
     option = models.ForeignKey(
         Option, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
     )
-    # No database-level foreign key: tests/test_anonymity.py allows the answer table to reference
-    # only poll, question, option and response. Grid statements identify nobody; once
-    # polls_gridrow is on that list, drop db_constraint=False (a one-line migration).
     row = models.ForeignKey(
-        GridRow,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="answers",
-        db_constraint=False,
+        GridRow, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
     )
     value = models.DecimalField(max_digits=15, decimal_places=4, null=True, blank=True)
     text = models.TextField(null=True, blank=True)  # noqa: DJ001 (null: no text answer)

@@ -2,6 +2,7 @@ import smtplib
 
 from celery import shared_task
 
+from .fieldwork import polls_close_due
 from .sending import invitation_batch_send
 
 
@@ -11,3 +12,8 @@ def send_invitation_batch(self, invitation_ids: list[int]) -> int:
         return invitation_batch_send(invitation_ids)
     except (OSError, smtplib.SMTPException) as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def close_due_polls() -> int:
+    return polls_close_due()
