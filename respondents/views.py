@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from config.access import admin_required
 
 from .draws import DrawError, sample_draw, sample_plan
-from .forms import RegisterImportForm, SamplePlanForm
+from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
 from .import_jobs import import_job_create, import_job_progress
 from .importing import register_population_counts
 from .models import ImportJob, Member, Register, SampleDraw
@@ -135,7 +135,12 @@ def sample_detail(request, pk: int):
     """Permission: Admin. How the sample was drawn, and its members per stratum."""
     draw = get_object_or_404(SampleDraw.objects.select_related("register", "created_by"), pk=pk)
     strata = [{"label": label, **values} for label, values in sorted(draw.counts.items())]
-    return render(request, "respondents/sample_detail.html", {"draw": draw, "strata": strata})
+    allocation_label = dict(ALLOCATION_CHOICES).get(draw.allocation, draw.allocation)
+    return render(
+        request,
+        "respondents/sample_detail.html",
+        {"draw": draw, "strata": strata, "allocation_label": allocation_label},
+    )
 
 
 class _Echo:
