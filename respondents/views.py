@@ -56,7 +56,7 @@ def register_list(request):
 def register_detail(request, pk: int):
     """Permission: Admin. Variables, population counts (the weighting targets) and samples."""
     register = get_object_or_404(Register, pk=pk)
-    counts = register_population_counts(register, register.variables)
+    counts = register_population_counts(register, register.variables, pairs=False)
     statuses = dict(register.members.values_list("status").annotate(n=Count("id")).order_by())
     return render(
         request,
