@@ -730,3 +730,16 @@ def test_the_command_fails_on_a_file_it_cannot_use(db, tmp_path):
     with pytest.raises(CommandError, match="--map takes COLUMN=VARIABLE"):
         run_command(str(path), "--register", "Socionomer 2026", "--map", "Län")
     assert not Register.objects.exists()
+
+
+def test_each_import_keeps_the_population_counts_with_the_register(db):
+    data = (
+        "Medlemsnummer;E-post;region;sektor\n"
+        "1;a@example.org;Skåne;Kommun\n2;b@example.org;Skåne;Region\n3;c@example.org;Norrbotten;Kommun\n"
+    ).encode()
+    register_import(name="Socionomer 2026", data=data)
+    population = Register.objects.get(name="Socionomer 2026").population
+    assert population["total"] == 3
+    assert population["variables"]["region"] == {"Norrbotten": 1, "Skåne": 2}
+    assert population["pairs"]["region / sektor"]["Skåne / Kommun"] == 1
+    assert population["counted_at"]
