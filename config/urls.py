@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from polls import views as poll_views
 from respondents import views as respondent_views
+from results import coding_views
 from results import views as result_views
 
 urlpatterns = [
@@ -12,12 +13,30 @@ urlpatterns = [
     path("s/<str:token>/", poll_views.answer, name="answer"),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
+    path("staff/polls/<slug:slug>/coding/", coding_views.coding_home, name="coding-home"),
+    path(
+        "staff/polls/<slug:slug>/coding/<int:question_id>/",
+        coding_views.coding_question,
+        name="coding-question",
+    ),
+    path(
+        "staff/polls/<slug:slug>/coding/<int:question_id>/codes/",
+        coding_views.coding_add_code,
+        name="coding-add-code",
+    ),
+    path(
+        "staff/polls/<slug:slug>/coding/<int:question_id>/assign/",
+        coding_views.coding_assign,
+        name="coding-assign",
+    ),
     path("staff/registers/", respondent_views.register_list, name="register-list"),
     path("staff/registers/<int:pk>/", respondent_views.register_detail, name="register-detail"),
     path("staff/registers/<int:pk>/samples/new/", respondent_views.sample_new, name="sample-new"),
     path("staff/imports/<int:pk>/", respondent_views.import_job, name="import-job"),
     path("staff/samples/<int:pk>/", respondent_views.sample_detail, name="sample-detail"),
     path("staff/samples/<int:pk>/members.csv", respondent_views.sample_csv, name="sample-csv"),
+    path("staff/studio/", include("polls.studio_urls")),
+    path("api/v1/", include("results.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

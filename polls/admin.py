@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .conditions import validate_conditions
 from .fieldwork import poll_close
-from .models import GridRow, Invitation, Option, Poll, Question, Section
+from .models import GridRow, Invitation, Option, Poll, Question, Section, TextEdit
 
 
 class SectionInline(admin.TabularInline):
@@ -92,4 +92,18 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TextEdit)
+class TextEditAdmin(admin.ModelAdmin):
+    """Text corrections made after a poll had responses: a record, never edited."""
+
+    list_display = ["poll", "object_label", "field", "by", "at"]
+    list_filter = ["poll"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

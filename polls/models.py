@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -62,6 +63,21 @@ class Poll(Translated, models.Model):
         default=5,
         help_text=_("Groups with fewer respondents are suppressed in every breakdown."),
     )
+    series = models.CharField(
+        _("series"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shared by the waves of a repeated poll, e.g. verklighetsforankring."),
+    )
+    # The wave this poll was duplicated from, for trends; kept when that wave is deleted.
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name=_("previous wave"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,6 +95,10 @@ class Poll(Translated, models.Model):
     @property
     def intro(self) -> str:
         return self.tr("intro")
+
+    def has_responses(self) -> bool:
+        """Structure is locked once a response refers to it (see polls.studio)."""
+        return self.responses.exists()
 
     def is_accepting_answers(self, now=None) -> bool:
         now = now or timezone.now()
@@ -187,6 +207,15 @@ class Question(Translated, models.Model):
         blank=True,
         related_name="conditioned_questions",
         verbose_name=_("is one of"),
+    )
+    # The same question in the previous wave (see Poll.predecessor), for trends.
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name=_("same question in the previous wave"),
     )
 
     class Meta:
@@ -303,6 +332,45 @@ class Option(Translated, models.Model):
     @property
     def label(self) -> str:
         return self.tr("label")
+
+
+class TextEdit(models.Model):
+    """A change to a Swedish or English text of a poll that already has responses: typo fixes
+    stay possible after the structure is locked, and each is kept here for the record."""
+
+    class ObjectType(models.TextChoices):
+        POLL = "poll", _("poll")
+        SECTION = "section", _("section")
+        QUESTION = "question", _("question")
+        OPTION = "option", _("option")
+        ROW = "row", _("grid statement")
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="text_edits")
+    object_type = models.CharField(_("object"), max_length=16, choices=ObjectType.choices)
+    object_id = models.PositiveIntegerField()
+    object_label = models.CharField(
+        _("where"), max_length=200, blank=True, help_text=_("E.g. the question's code.")
+    )
+    field = models.CharField(_("field"), max_length=50)
+    old = models.TextField(_("before"), blank=True)
+    new = models.TextField(_("after"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text edit")
+        verbose_name_plural = _("text edits")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.poll.slug} {self.object_type} {self.object_id} {self.field}"
 
 
 def hash_token(token: str) -> str:

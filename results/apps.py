@@ -5,3 +5,55 @@ from django.utils.translation import gettext_lazy as _
 class ResultsConfig(AppConfig):
     name = "results"
     verbose_name = _("Results")
+
+    def ready(self) -> None:
+        # Whatever changes a poll's estimates starts a new cache generation for it (after the
+        # commit). Polls cannot tell results (results imports polls, never the other way), so
+        # results listens.
+        from django.db.models.signals import post_delete, post_save
+
+        from polls.models import GridRow, Option, Poll, Question, Response
+        from polls.response_import import responses_imported
+
+        from .models import ResultSettings
+
+        for model, receiver in (
+            (Response, _by_poll_id),
+            (Question, _by_poll_id),
+            (ResultSettings, _by_poll_id),
+            (Poll, _by_pk),
+            (Option, _by_question),
+            (GridRow, _by_question),
+        ):
+            for name, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(
+                    receiver, sender=model, dispatch_uid=f"results-{model.__name__}-{name}"
+                )
+        responses_imported.connect(_imported, dispatch_uid="results-responses-imported")
+
+
+def _changed(poll_id) -> None:
+    from .caching import poll_changed_on_commit
+
+    if poll_id is not None:
+        poll_changed_on_commit(poll_id)
+
+
+def _by_poll_id(sender, instance, **kwargs) -> None:
+    _changed(instance.poll_id)
+
+
+def _by_pk(sender, instance, **kwargs) -> None:
+    _changed(instance.pk)
+
+
+def _by_question(sender, instance, **kwargs) -> None:
+    from polls.models import Question
+
+    _changed(
+        Question.objects.filter(pk=instance.question_id).values_list("poll_id", flat=True).first()
+    )
+
+
+def _imported(sender, poll, **kwargs) -> None:
+    _changed(poll.pk)

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from polls.conditions import condition_set
-from polls.models import GridRow, Invitation, Option, Poll, Question, Section
+from polls.models import GridRow, Invitation, Option, Poll, Question, Response, Section
 from respondents.models import Member, Register, SampleDraw, SampleMember
 
 
@@ -275,3 +275,13 @@ def staff_user(group: str, **kwargs):
     user.groups.add(Group.objects.get(name=group))
     user.save()
     return user
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    """A submitted response without answers: enough to lock a poll's structure."""
+
+    class Meta:
+        model = Response
+
+    poll = factory.SubFactory(PollFactory)
+    submitted_on = factory.LazyFunction(timezone.localdate)

@@ -13,6 +13,8 @@ from polls.models import Invitation
 from respondents.models import ImportJob
 from tests.factories import (
     PollFactory,
+    QuestionFactory,
+    SectionFactory,
     UserFactory,
     invitation_with_token,
     single_choice_question,
@@ -38,6 +40,37 @@ EXPECTED = {
     "import-job": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
     "sample-detail": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
     "sample-csv": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    # Coding open answers: Editor and Admin; codes and assignments are POST only.
+    "coding-home": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
+    "coding-question": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
+    "coding-add-code": {"anonymous": 405, "member": 405, "editor": 405, "admin": 405},
+    "coding-assign": {"anonymous": 405, "member": 405, "editor": 405, "admin": 405},
+    # The authoring studio: Editor and Admin; moves are POST only.
+    **{
+        name: {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200}
+        for name in [
+            "studio-polls",
+            "studio-poll-new",
+            "studio-import",
+            "studio-poll",
+            "studio-poll-edit",
+            "studio-section-new",
+            "studio-section",
+            "studio-section-delete",
+            "studio-question-new",
+            "studio-question",
+            "studio-question-delete",
+            "studio-preview",
+            "studio-test",
+            "studio-duplicate",
+            "studio-export",
+        ]
+    },
+    "studio-section-move": {"anonymous": LOGIN, "member": LOGIN, "editor": 405, "admin": 405},
+    "studio-question-move": {"anonymous": LOGIN, "member": LOGIN, "editor": 405, "admin": 405},
+    # The API (DRF, session login): Editor or Admin; others get 403, not a login redirect.
+    "api-poll-results": {"anonymous": 403, "member": 403, "editor": 200, "admin": 200},
+    "api-schema": {"anonymous": 403, "member": 403, "editor": 200, "admin": 200},
 }
 
 # URLs whose <pk> is the primary key of one of the world's objects.
@@ -47,6 +80,9 @@ PK_OF = {
     "import-job": "import_job",
     "sample-detail": "draw",
     "sample-csv": "draw",
+    **{f"studio-section{end}": "section" for end in ("", "-move", "-delete")},
+    **{f"coding-{end}": "text_question" for end in ("question", "add-code", "assign")},
+    **{f"studio-question{end}": "question" for end in ("", "-move", "-delete")},
 }
 
 
@@ -75,7 +111,7 @@ def concrete(route: str, values: dict) -> str:
 @pytest.fixture
 def world(db):
     poll = PollFactory(slug="verklighet")
-    single_choice_question(poll)
+    question = single_choice_question(poll)
     invitation, token = invitation_with_token(poll)
     draw = invitation.sample_member.draw
     return {
@@ -83,6 +119,9 @@ def world(db):
             "register": draw.register,
             "draw": draw,
             "import_job": ImportJob.objects.create(register_name="R", filename="r.csv", data=b""),
+            "question": question,
+            "text_question": QuestionFactory(poll=poll, kind="text"),
+            "section": SectionFactory(poll=poll),
         },
         "values": {"slug": poll.slug, "token": token, "object_id": poll.pk, "app_label": "polls"},
         "invitation": invitation,
@@ -104,7 +143,7 @@ def url_for(name, route, role, world):
     if name == "answer" and role != "member":
         values["token"] = "forged-token-1234567890"
     if name in PK_OF:
-        values["pk"] = world["objects"][PK_OF[name]].pk
+        values["pk"] = values["question_id"] = world["objects"][PK_OF[name]].pk
     return concrete(route, values)
 
 

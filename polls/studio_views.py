@@ -1,0 +1,589 @@
+"""The authoring studio: editors build, preview, test, duplicate, import and export polls.
+
+Permission: every view here is for the Editor and Admin roles (`editor_required`). Everything
+works without JavaScript; htmx only saves a page load when moving questions and pages.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.access import editor_required
+
+from . import studio
+from .answering import Page, poll_pages, poll_questions
+from .conditions import validate_conditions
+from .forms import AnswerSheet, PageForm, question_numbers
+from .models import Poll, Question, Section
+from .questionnaire_json import QuestionnaireError, poll_export_json, poll_import
+from .studio import (
+    KIND_FEATURES,
+    Refused,
+    answers_readable,
+    lock_message,
+    next_wave_slug,
+    next_wave_titles,
+    poll_create,
+    poll_duplicate,
+    poll_for_editor,
+    poll_is_locked,
+    poll_outline,
+    poll_update,
+    question_condition_set,
+    question_create,
+    question_options_save,
+    question_rows_save,
+    question_update,
+    section_create,
+    section_update,
+    suggest_question_code,
+)
+from .studio_forms import (
+    ConditionForm,
+    DuplicateForm,
+    ImportForm,
+    OptionForm,
+    PollForm,
+    QuestionForm,
+    QuestionNewForm,
+    RowForm,
+    SectionForm,
+    initial_of,
+    item_formset,
+    item_initial,
+)
+
+
+def _refused(request: HttpRequest, problem: Refused) -> None:
+    for message in problem.messages:
+        messages.error(request, message)
+
+
+def _poll_url(poll: Poll) -> str:
+    return reverse("studio-poll", args=[poll.slug])
+
+
+# --- polls --------------------------------------------------------------------------------------
+
+
+@editor_required
+def poll_list(request: HttpRequest) -> HttpResponse:
+    """Permission: Editor, Admin. Every poll, newest first."""
+    polls = Poll.objects.annotate(
+        n_questions=Count("questions", distinct=True),
+        n_responses=Count("responses", distinct=True),
+    ).order_by("-created_at")
+    return render(request, "polls/studio/poll_list.html", {"polls": polls})
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def poll_new(request: HttpRequest) -> HttpResponse:
+    """Permission: Editor, Admin. A new draft poll."""
+    form = PollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        poll = poll_create(by=request.user, **form.cleaned_data)
+        messages.success(request, _("The poll was created. Add its pages and questions."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/poll_form.html",
+        {"form": form, "poll": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@editor_required
+def poll_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. The poll's outline, its condition check and text edit log."""
+    poll = poll_for_editor(request.user, slug)
+    return render(request, "polls/studio/poll_detail.html", _outline_context(poll))
+
+
+def _outline_context(poll: Poll) -> dict[str, Any]:
+    pages = poll_outline(poll)
+    questions = [q for page in pages for q in page.questions]
+    numbers = question_numbers(questions)
+    for i, question in enumerate(questions):
+        question.number = numbers[question.pk]
+        question.can_up, question.can_down = i > 0, i < len(questions) - 1
+    sections = [page for page in pages if page.section is not None]
+    for i, page in enumerate(sections):
+        page.can_up, page.can_down = i > 0, i < len(sections) - 1
+        page.label = page.section.title or _("page %(n)s") % {"n": pages.index(page) + 1}
+    return {
+        "poll": poll,
+        "pages": pages,
+        "n_questions": len(questions),
+        "n_responses": poll.responses.count(),
+        "locked": poll_is_locked(poll),
+        "lock_message": lock_message(),
+        "problems": validate_conditions(poll),
+        "text_edits": poll.text_edits.select_related("by")[:100],
+        "section_form": SectionForm(prefix="section"),
+    }
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def poll_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. Title, introduction, union, contact and field period; once the
+    poll has responses, text changes are logged."""
+    poll = poll_for_editor(request.user, slug)
+    form = PollForm(request.POST or None, poll=poll, initial=initial_of(poll, PollForm.field_names))
+    if request.method == "POST" and form.is_valid():
+        poll_update(poll=poll, changes=form.cleaned_data, by=request.user)
+        messages.success(request, _("Saved."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/poll_form.html",
+        {"form": form, "poll": poll, "locked": poll_is_locked(poll)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def _section(poll: Poll, pk: int) -> Section:
+    return get_object_or_404(Section, poll=poll, pk=pk)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def section_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. A new page at the end of the poll."""
+    poll = poll_for_editor(request.user, slug)
+    form = SectionForm(request.POST or None, prefix="section")
+    if request.method == "POST" and form.is_valid():
+        try:
+            section_create(poll=poll, **form.cleaned_data)
+        except Refused as problem:
+            _refused(request, problem)
+        else:
+            messages.success(request, _("The page was added."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/section_form.html",
+        {"form": form, "poll": poll, "section": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def section_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Permission: Editor, Admin. A page's title; logged once the poll has responses."""
+    poll = poll_for_editor(request.user, slug)
+    section = _section(poll, pk)
+    form = SectionForm(
+        request.POST or None,
+        prefix="section",
+        initial=initial_of(section, SectionForm.field_names),
+    )
+    if request.method == "POST" and form.is_valid():
+        section_update(section=section, changes=form.cleaned_data, by=request.user)
+        messages.success(request, _("Saved."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/section_form.html",
+        {"form": form, "poll": poll, "section": section},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _after_move(request: HttpRequest, poll: Poll) -> HttpResponse:
+    if request.htmx:
+        return render(request, "polls/studio/_outline.html", _outline_context(poll))
+    return redirect(_poll_url(poll))
+
+
+@editor_required
+@require_POST
+def section_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Permission: Editor, Admin. One step up or down (POST direction=up|down)."""
+    poll = poll_for_editor(request.user, slug)
+    try:
+        studio.section_move(section=_section(poll, pk), up=request.POST.get("direction") == "up")
+    except Refused as problem:
+        _refused(request, problem)
+    return _after_move(request, poll)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def section_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Permission: Editor, Admin. GET asks, POST deletes an empty page."""
+    poll = poll_for_editor(request.user, slug)
+    section = _section(poll, pk)
+    if request.method == "POST":
+        try:
+            studio.section_delete(section=section)
+        except Refused as problem:
+            _refused(request, problem)
+        else:
+            messages.success(request, _("The page was deleted."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/confirm_delete.html",
+        {"poll": poll, "what": section.title or _("Page %(n)s") % {"n": section.order}},
+    )
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+
+def _question(poll: Poll, pk: int) -> Question:
+    return get_object_or_404(Question.objects.select_related("poll", "section"), poll=poll, pk=pk)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def question_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. A new question (then its options on the question's page)."""
+    poll = poll_for_editor(request.user, slug)
+    initial = {"code": suggest_question_code(poll), "kind": Question.Kind.SINGLE}
+    section_id = request.GET.get("section", "")
+    if section_id.isdigit() and poll.sections.filter(pk=section_id).exists():
+        initial["section"] = int(section_id)
+    form = QuestionNewForm(request.POST or None, poll=poll, initial=initial)
+    locked = poll_is_locked(poll)
+    if request.method == "POST" and form.is_valid():
+        try:
+            question = question_create(poll=poll, by=request.user, **form.cleaned_data)
+        except Refused as problem:
+            _refused(request, problem)
+        else:
+            messages.success(request, _("The question was added. Now give it its settings."))
+            return redirect("studio-question", slug=poll.slug, pk=question.pk)
+    return render(
+        request,
+        "polls/studio/question_new.html",
+        {"form": form, "poll": poll, "locked": locked, "lock_message": lock_message()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Permission: Editor, Admin. A question's texts, settings, options and statements (POST
+    action=save) or its display condition (POST action=condition)."""
+    poll = poll_for_editor(request.user, slug)
+    question = _question(poll, pk)
+    locked = poll_is_locked(poll)
+    action = request.POST.get("action", "save") if request.method == "POST" else ""
+    features = KIND_FEATURES[question.kind]
+    Options, Rows = item_formset(OptionForm, locked=locked), item_formset(RowForm, locked=locked)
+    form = QuestionForm(
+        request.POST if action == "save" else None, question=question, locked=locked
+    )
+    options = Options(
+        request.POST if action == "save" else None,
+        prefix="options",
+        initial=item_initial(question.options.all(), OptionForm.field_names),
+        locked=locked,
+    )
+    rows = Rows(
+        request.POST if action == "save" else None,
+        prefix="rows",
+        initial=item_initial(question.rows.all(), RowForm.field_names),
+        locked=locked,
+    )
+    condition = ConditionForm(
+        request.POST if action == "condition" else None,
+        prefix="condition",
+        question=question,
+        locked=locked,
+    )
+    status = 200
+    if action == "save":
+        valid = form.is_valid()
+        valid &= "options" not in features or options.is_valid()
+        valid &= "rows" not in features or rows.is_valid()
+        if valid:
+            try:
+                _question_save(request, question, form, options, rows, features)
+            except Refused as problem:
+                _refused(request, problem)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("studio-question", slug=poll.slug, pk=question.pk)
+        else:
+            status = 400
+    elif action == "condition":
+        if condition.is_valid():
+            try:
+                question_condition_set(
+                    question=question,
+                    on=condition.cleaned_data["on"],
+                    options=condition.cleaned_data["options"],
+                )
+            except Refused as problem:
+                for message in problem.messages:
+                    condition.add_error(None, message)
+                status = 400
+            else:
+                messages.success(request, _("The condition was saved."))
+                return redirect("studio-question", slug=poll.slug, pk=question.pk)
+        else:
+            status = 400
+    numbers = question_numbers(poll_questions(poll))
+    return render(
+        request,
+        "polls/studio/question_edit.html",
+        {
+            "poll": poll,
+            "question": question,
+            "number": numbers.get(question.pk, ""),
+            "form": form,
+            "options": options,
+            "rows": rows,
+            "condition": condition,
+            "features": features,
+            "locked": locked,
+            "lock_message": lock_message(),
+        },
+        status=status,
+    )
+
+
+def _question_save(request, question, form, options, rows, features) -> None:
+    with transaction.atomic():
+        question_update(question=question, changes=form.cleaned_data, by=request.user)
+        if "options" in features:
+            question_options_save(question=question, specs=options.specs(), by=request.user)
+        if "rows" in features:
+            question_rows_save(question=question, specs=rows.specs(), by=request.user)
+
+
+@editor_required
+@require_POST
+def question_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Permission: Editor, Admin. One step up or down in the flow (POST direction=up|down)."""
+    poll = poll_for_editor(request.user, slug)
+    try:
+        studio.question_move(question=_question(poll, pk), up=request.POST.get("direction") == "up")
+    except Refused as problem:
+        _refused(request, problem)
+    return _after_move(request, poll)
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def question_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Permission: Editor, Admin. GET asks, POST deletes."""
+    poll = poll_for_editor(request.user, slug)
+    question = _question(poll, pk)
+    if request.method == "POST":
+        try:
+            studio.question_delete(question=question)
+        except Refused as problem:
+            _refused(request, problem)
+        else:
+            messages.success(request, _("The question was deleted."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/confirm_delete.html",
+        {"poll": poll, "what": f"{question.code}: {question.text_sv}"},
+    )
+
+
+# --- preview and test mode ----------------------------------------------------------------------
+
+
+@editor_required
+def preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. The poll as members see it, in a phone-wide or desktop-wide
+    frame that runs the test mode."""
+    poll = poll_for_editor(request.user, slug)
+    width = "desktop" if request.GET.get("width") == "desktop" else "phone"
+    pages = poll_pages(poll)
+    return render(
+        request,
+        "polls/studio/preview.html",
+        {"poll": poll, "width": width, "pages": pages},
+    )
+
+
+def _test_key(poll: Poll) -> str:
+    return f"studio-test:{poll.pk}"
+
+
+def _member_page(
+    request: HttpRequest, poll: Poll, sheet: AnswerSheet, form: PageForm, status: int = 200
+) -> HttpResponse:
+    """The member's answer page (polls/answer.html, the same context as polls.views), drawn
+    with the member's header: no staff menu."""
+    active = sheet.active_pages()
+    indexes = [page.index for page in active]
+    position = indexes.index(form.page.index) + 1 if form.page.index in indexes else 1
+    messages.info(
+        request,
+        _("Test mode: validation runs as for members, but nothing you enter is saved."),
+    )
+    return render(
+        request,
+        "polls/answer.html",
+        {
+            "poll": poll,
+            "form": form,
+            "page": form.page,
+            "page_number": position,
+            "page_count": max(len(active), 1),
+            "is_first": position == 1,
+            "is_last": sheet.next_page(form.page) is None,
+            "user": AnonymousUser(),
+        },
+        status=status,
+    )
+
+
+@editor_required
+@xframe_options_sameorigin
+@require_http_methods(["GET", "POST"])
+def test_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. The member's flow without an invitation: pages, Next and Back,
+    validation and submit, with the answers in progress kept in the editor's session. Nothing
+    is written to Invitation, Draft, Response or Answer; the end shows the would-be answers.
+
+    GET ?restart=1 starts over (with a new random option order); GET ?page=N goes to page N."""
+    poll = poll_for_editor(request.user, slug)
+    key = _test_key(poll)
+    state = request.session.get(key)
+    if state is None or request.GET.get("restart"):
+        state = {"data": {}, "page": 0, "seed": secrets.token_hex(4)}
+    questions = poll_questions(poll)
+    if not questions:
+        return render(request, "polls/studio/test_empty.html", {"poll": poll})
+    sheet = AnswerSheet(poll_pages(poll, questions), data=state["data"], seed=state["seed"])
+    if request.GET.get("page", "").isdigit():
+        state["page"] = int(request.GET["page"])
+
+    def keep(at: Page) -> None:
+        state["data"], state["page"] = sheet.clean_data(), at.index
+        request.session[key] = state
+
+    current = sheet.page(state["page"])
+    if request.method == "GET":
+        keep(current)
+        return _member_page(request, poll, sheet, sheet.form(current))
+
+    try:
+        index = int(request.POST.get("page", ""))
+    except ValueError:
+        index = current.index
+    page = sheet.pages[index] if 0 <= index < len(sheet.pages) else current
+    sheet.update(page, request.POST)
+    if request.POST.get("action") == "back":
+        keep(sheet.previous_page(page) or page)
+        return redirect(request.path)
+    form = sheet.form(page)
+    if not form.is_valid():
+        keep(page)
+        return _member_page(request, poll, sheet, form, status=400)
+    following = sheet.next_page(page)
+    if following is not None:
+        keep(following)
+        return redirect(request.path)
+    invalid = sheet.first_invalid()
+    if invalid is not None:
+        keep(invalid.page)
+        return _member_page(request, poll, sheet, invalid, status=400)
+    answers = sheet.answers()
+    request.session.pop(key, None)
+    return render(
+        request,
+        "polls/studio/test_done.html",
+        {
+            "poll": poll,
+            "answers": answers_readable(
+                sheet.questions, {pk: item.number for pk, item in sheet.inputs.items()}, answers
+            ),
+            "user": AnonymousUser(),
+        },
+    )
+
+
+# --- duplicate, export, import ------------------------------------------------------------------
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def duplicate(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. The poll copied as its next wave (a draft)."""
+    poll = poll_for_editor(request.user, slug)
+    title_sv, title_en = next_wave_titles(poll)
+    form = DuplicateForm(
+        request.POST or None,
+        initial={"slug": next_wave_slug(poll), "title_sv": title_sv, "title_en": title_en},
+    )
+    if request.method == "POST" and form.is_valid():
+        copy = poll_duplicate(poll=poll, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            _("The next wave was created as a draft with the same questions."),
+        )
+        return redirect(_poll_url(copy))
+    return render(
+        request,
+        "polls/studio/duplicate.html",
+        {"poll": poll, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@editor_required
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. The questionnaire as a JSON file."""
+    poll = poll_for_editor(request.user, slug)
+    response = HttpResponse(poll_export_json(poll), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{poll.slug}.json"'
+    return response
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def import_poll(request: HttpRequest) -> HttpResponse:
+    """Permission: Editor, Admin. A new draft poll from a questionnaire file."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            poll = poll_import(
+                form.cleaned_data["file"].read(),
+                slug=form.cleaned_data["slug"] or None,
+                by=request.user,
+            )
+        except QuestionnaireError as error:
+            return render(
+                request,
+                "polls/studio/import.html",
+                {"form": form, "problems": error.problems},
+                status=400,
+            )
+        messages.success(request, _("The questionnaire was imported as a draft."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/import.html",
+        {"form": form, "problems": []},
+        status=400 if form.is_bound else 200,
+    )
