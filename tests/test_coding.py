@@ -37,7 +37,8 @@ def question(db):
         poll=poll,
         kind=Question.Kind.TEXT,
         required=False,
-        text_sv="Vad krävs för att du ska kunna utföra ditt arbete med den kvalitet du anser nödvändig?",
+        text_sv="Vad krävs för att du ska kunna utföra ditt arbete med den kvalitet du anser "
+        "nödvändig?",
     )
     for text in TEXTS:
         invitation, _token = invitation_with_token(poll)
