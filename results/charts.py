@@ -85,3 +85,65 @@ def share_bar_figure(
     if title:
         figure["layout"]["title"] = {"text": title}
     return figure
+
+
+GROUP_COLOURS = ["#0b5d6b", "#c4622d", "#5b6abf", "#3a8d4f", "#8c4b8f", "#b08a00", "#4f6d7a"]
+
+
+def group_bar_figure(
+    labels: list[str],
+    groups: list[tuple[str, list[ShareEstimate]]],
+    *,
+    language: str = "sv",
+) -> dict:
+    """Horizontal bars of each option's share per group, with the groups' 95 % intervals."""
+    traces = []
+    for i, (name, estimates) in enumerate(groups):
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": name,
+                "y": [wrap(label) for label in labels],
+                "x": [e.share * 100 for e in estimates],
+                "hovertext": [
+                    f"{name}: {percent(e.share, language)} "
+                    f"({percent(e.ci_low, language)}–{percent(e.ci_high, language)}), n = {e.n}"
+                    for e in estimates
+                ],
+                "hoverinfo": "text",
+                "marker": {"color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [(e.ci_high - e.share) * 100 for e in estimates],
+                    "arrayminus": [(e.share - e.ci_low) * 100 for e in estimates],
+                    "color": "#333",
+                    "thickness": 1,
+                    "width": 3,
+                },
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "barmode": "group",
+            "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
+            "xaxis": {
+                "range": [0, 100],
+                "ticksuffix": "\u00a0%" if language == "sv" else "%",
+                "fixedrange": True,
+            },
+            "yaxis": {
+                "autorange": "reversed",
+                "automargin": True,
+                "fixedrange": True,
+                "ticksuffix": "  ",
+            },
+            "legend": {"orientation": "h", "y": -0.15},
+            "height": 120 + 22 * len(labels) * max(1, len(groups)),
+            "separators": ", " if language == "sv" else ".,",
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+        },
+    }

@@ -119,4 +119,10 @@
     var target = event.detail && event.detail.target;
     renderCharts(target && target.isConnected ? target : document);
   });
+  // An outerHTML swap fires afterSwap on the old, detached element, which never reaches the
+  // document; htmx:load fires on the new content once it is in the page.
+  document.addEventListener("htmx:load", function (event) {
+    var target = event.target;
+    renderCharts(target && target.isConnected ? target : document);
+  });
 })();
