@@ -248,6 +248,7 @@ def sample_plan(
     strata: Sequence[str] = (),
     allocation: str = "proportional",
     exclude_sampled_months: int | None = None,
+    exclude_samples: Sequence[str] = (),
 ) -> SamplePlan:
     """What a draw would give before anything is drawn: the size the planner proposes for the
     target margin of error, and per stratum the sample and the expected margin of error."""
@@ -262,7 +263,12 @@ def sample_plan(
     since = None
     if exclude_sampled_months is not None:
         since = months_before(timezone.now(), exclude_sampled_months)
-    frame = sampling_frame(register, exclude_sampled_since=since, with_attributes=bool(variables))
+    frame = sampling_frame(
+        register,
+        exclude_sampled_since=since,
+        exclude_samples=list(exclude_samples),
+        with_attributes=bool(variables),
+    )
     if not frame:
         raise DrawError(_("The register has no members who can be invited."))
     proposed = planning.required_sample(target_moe_pp, len(frame), response_rate)

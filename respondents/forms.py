@@ -95,15 +95,23 @@ class SamplePlanForm(forms.Form):
         max_value=120,
         required=False,
     )
+    exclude_samples = forms.MultipleChoiceField(
+        label=_("Leave out the members of these samples"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     seed = forms.IntegerField(
         label=_("Seed"),
         min_value=0,
         help_text=_("The same register, design and seed always give the same members."),
     )
 
-    def __init__(self, *args, variables: list[str], **kwargs):
+    def __init__(self, *args, variables: list[str], samples: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strata"].choices = [(v, v) for v in variables]
+        self.fields["exclude_samples"].choices = [(s, s) for s in samples]
+        if not samples:
+            del self.fields["exclude_samples"]
 
     def clean_strata(self):
         strata = self.cleaned_data["strata"]

@@ -83,7 +83,8 @@ def import_job(request, pk: int):
 def _plan_form(request, register):
     data = request.POST if request.method == "POST" else None
     initial = {"seed": secrets.randbelow(1_000_000), "name": ""}
-    return SamplePlanForm(data, variables=register.variables, initial=initial)
+    samples = list(SampleDraw.objects.order_by("-created_at").values_list("name", flat=True)[:50])
+    return SamplePlanForm(data, variables=register.variables, samples=samples, initial=initial)
 
 
 @admin_required
@@ -103,6 +104,7 @@ def sample_new(request, pk: int):
                 strata=data["strata"],
                 allocation=data["allocation"],
                 exclude_sampled_months=data["exclude_sampled_months"],
+                exclude_samples=data.get("exclude_samples", []),
             )
             if request.POST.get("action") == "draw":
                 draw = sample_draw(
@@ -114,6 +116,7 @@ def sample_new(request, pk: int):
                     strata=data["strata"],
                     allocation=data["allocation"],
                     exclude_sampled_months=data["exclude_sampled_months"],
+                    exclude_samples=data.get("exclude_samples", []),
                 )
                 messages.success(
                     request,

@@ -175,3 +175,21 @@ def test_a_large_import_runs_on_the_worker_with_progress(celery_worker, client):
     assert "done" in seen
     page = client.get(response["Location"]).content.decode()
     assert "25000 medlemmar tillagda" in page
+
+
+def test_members_of_an_earlier_sample_can_be_left_out(admin_client, register):
+    plan(admin_client, register, htmx=False, name="Våren", size="2000", action="draw")
+    response = plan(
+        admin_client,
+        register,
+        htmx=False,
+        name="Hösten",
+        size="900",
+        exclude_samples=["Våren"],
+        action="draw",
+    )
+    autumn = SampleDraw.objects.get(name="Hösten")
+    assert response["Location"] == reverse("sample-detail", args=[autumn.pk])
+    spring = set(SampleDraw.objects.get(name="Våren").members.values_list("member_id", flat=True))
+    assert not spring & set(autumn.members.values_list("member_id", flat=True))
+    assert autumn.frame_size == 1000
