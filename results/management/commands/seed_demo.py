@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from polls.demo import STAFF, seed_demo
+from results.demo import demo_coding
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, members: int, sample: int, responses: int, **options):
         info = seed_demo(members=members, sample=sample, responses=responses)
+        demo_coding(info.poll)
         site = settings.SITE_URL
         lines = [
             "",
@@ -27,6 +29,9 @@ class Command(BaseCommand):
             f"  ({info.responses} responses)",
             f"  Member link:   {info.member_link}",
             "                (personal and unused: open it to answer the poll as a member)",
+            f"  Studio:        {site}{reverse('studio-polls')}",
+            f"  Registers:     {site}{reverse('register-list')}",
+            f"  Coding:        {site}{reverse('coding-home', args=[info.poll.slug])}",
             f"  Administration: {site}{reverse('admin:index')}",
             "",
         ]

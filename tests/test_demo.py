@@ -1,0 +1,30 @@
+"""`make demo` seeds a poll someone can click through: answers, a fresh member link, codes."""
+
+from django.core.management import call_command
+
+from polls.models import Invitation, Poll, Response
+
+
+def test_the_demo_has_answers_a_member_link_and_coded_open_answers(db, capsys, client):
+    call_command("seed_demo", members=400, sample=120, responses=80)
+    out = capsys.readouterr().out
+    poll = Poll.objects.get(slug="verklighetsforankring-2026")
+    assert Response.objects.filter(poll=poll).count() == 80
+    assert Invitation.objects.filter(poll=poll, status="completed").count() == 80
+    link = next(line.split()[-1] for line in out.splitlines() if "Member link" in line)
+    assert "Socionomernas syn" in client.get(link.split("8000", 1)[1]).content.decode()
+    open_question = poll.questions.get(kind="text")
+    assert open_question.answer_codes.count() == 5
+    assert "redaktor / medlemsrost-redaktor" in out
+
+
+def test_seeding_twice_changes_nothing_but_gives_a_new_link(db, capsys):
+    call_command("seed_demo", members=300, sample=100, responses=50)
+    first = capsys.readouterr().out
+    call_command("seed_demo", members=300, sample=100, responses=50)
+    second = capsys.readouterr().out
+    assert Response.objects.count() == 50
+    links = [
+        next(line for line in out.splitlines() if "Member link" in line) for out in (first, second)
+    ]
+    assert links[0] != links[1]
