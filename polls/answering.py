@@ -1,4 +1,5 @@
-"""A member's way through a poll: from token, page by page with a draft, to anonymous response."""
+"""A member's way through a poll: from token (or open link), page by page with a draft, to an
+anonymous response."""
 
 from __future__ import annotations
 
@@ -178,6 +179,38 @@ def reporting_attributes(invitation: Invitation) -> dict[str, str]:
     }
 
 
+def _answer_rows(
+    answers: Iterable[AnswerRow], choices: dict[int, int] | None, questions: Sequence[Question]
+) -> list[AnswerRow]:
+    """The rows to write: checked to belong to the poll, hidden questions' answers dropped."""
+    rows = list(answers) + [
+        AnswerRow(question_id=question_id, option_id=option_id)
+        for question_id, option_id in (choices or {}).items()
+    ]
+    _check_belongs(rows, questions)
+    return answers_visible(rows, questions)
+
+
+def _write_response(*, poll: Poll, rows: Sequence[AnswerRow], attributes: dict) -> Response:
+    """The response and its answers; the caller holds the transaction."""
+    response = Response.objects.create(
+        poll=poll, submitted_on=timezone.localdate(), attributes=attributes
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            response=response,
+            question_id=row.question_id,
+            option_id=row.option_id,
+            row_id=row.row_id,
+            value=row.value,
+            text=row.text,
+            rank=row.rank,
+        )
+        for row in rows
+    )
+    return response
+
+
 def response_submit(
     *,
     invitation: Invitation,
@@ -198,12 +231,7 @@ def response_submit(
     if not poll.is_accepting_answers():
         raise PollNotOpen
     questions = poll_questions(poll) if questions is None else questions
-    rows = list(answers) + [
-        AnswerRow(question_id=question_id, option_id=option_id)
-        for question_id, option_id in (choices or {}).items()
-    ]
-    _check_belongs(rows, questions)
-    rows = answers_visible(rows, questions)
+    rows = _answer_rows(answers, choices, questions)
     with transaction.atomic():
         claimed = Invitation.objects.filter(
             pk=invitation.pk, status__in=Invitation.ANSWERABLE
@@ -211,24 +239,27 @@ def response_submit(
         if not claimed:
             raise AlreadyAnswered
         Draft.objects.filter(invitation_id=invitation.pk).delete()
-        response = Response.objects.create(
-            poll=poll,
-            submitted_on=timezone.localdate(),
-            attributes=reporting_attributes(invitation),
-        )
-        Answer.objects.bulk_create(
-            Answer(
-                response=response,
-                question_id=row.question_id,
-                option_id=row.option_id,
-                row_id=row.row_id,
-                value=row.value,
-                text=row.text,
-                rank=row.rank,
-            )
-            for row in rows
-        )
-    return response
+        return _write_response(poll=poll, rows=rows, attributes=reporting_attributes(invitation))
+
+
+def open_response_submit(
+    *,
+    poll: Poll,
+    answers: Iterable[AnswerRow] = (),
+    choices: dict[int, int] | None = None,
+    questions: Sequence[Question] | None = None,
+) -> Response:
+    """An answer through an open link (`Poll.open_link`): an anonymous response without
+    reporting attributes, since nothing is known about who answered. "Once per browser" is
+    the view's cookie (see polls.open_link), not a guarantee, so there is nothing to claim
+    here; the poll is read again, so a link closed meanwhile refuses the answer."""
+    poll = Poll.objects.get(pk=poll.pk)
+    if not poll.open_link or not poll.is_accepting_answers():
+        raise PollNotOpen
+    questions = poll_questions(poll) if questions is None else questions
+    rows = _answer_rows(answers, choices, questions)
+    with transaction.atomic():
+        return _write_response(poll=poll, rows=rows, attributes={})
 
 
 # --- drafts -------------------------------------------------------------------------------------

@@ -78,6 +78,16 @@ class Poll(Translated, models.Model):
         related_name="successors",
         verbose_name=_("previous wave"),
     )
+    # Anyone with /p/<slug>/ may answer, once per browser (see polls.open_link): not a random
+    # sample, so its results carry no margin of error.
+    open_link = models.BooleanField(
+        _("open link (anyone with the link may answer)"),
+        default=False,
+        help_text=_(
+            "No invitations: anyone with the poll's link can answer, once per browser. "
+            "The answers are not a random sample, so the results show no margin of error."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -57,6 +57,7 @@ POLL_SETTING_FIELDS = (
     "opens_at",
     "closes_at",
     "series",
+    "open_link",
 )
 SECTION_TEXT_FIELDS = ("title_sv", "title_en")
 QUESTION_TEXT_FIELDS = (

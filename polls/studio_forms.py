@@ -93,6 +93,7 @@ class PollForm(ModelFieldsForm):
         "opens_at",
         "closes_at",
         "series",
+        "open_link",
     )
     widgets = {
         "intro_sv": _textarea(4),

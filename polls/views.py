@@ -1,4 +1,8 @@
-"""The member's side. Members have no account: the token in the link is their key."""
+"""The member's side. Members have no account: the token in the link is their key. An open-link
+poll (`Poll.open_link`) is answered at /p/<slug>/ by anyone, with the same pages."""
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from .answering import (
     AlreadyAnswered,
+    AnswerRow,
     Page,
     PollNotOpen,
     draft_for,
@@ -17,14 +22,58 @@ from .answering import (
     response_submit,
 )
 from .forms import AnswerSheet, PageForm
-from .models import Invitation
+from .models import Invitation, Poll, Question
+from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 
 
-def _status_page(request, invitation, template: str, status: int = 200) -> HttpResponse:
-    return render(request, template, {"poll": invitation.poll}, status=status)
+def _status_page(
+    request, poll: Poll, template: str, status: int = 200, **context: Any
+) -> HttpResponse:
+    return render(request, template, {"poll": poll, **context}, status=status)
 
 
-def _page(request, invitation, sheet: AnswerSheet, form: PageForm, status=200) -> HttpResponse:
+def _unknown(request) -> HttpResponse:
+    return render(request, "polls/answer_unknown.html", status=404)
+
+
+class Progress(Protocol):
+    """Where one respondent's answers in progress live and how they are submitted: an
+    invitation's Draft row (`DraftProgress`) or an open link's session (`SessionProgress`)."""
+
+    poll: Poll
+
+    @property
+    def seed(self) -> int | str: ...
+
+    def load(self) -> tuple[dict[str, list[str]], int]: ...
+
+    def keep(self, data: dict[str, list[str]], current_section: int) -> bool:
+        """False: no longer answerable (already submitted), nothing kept."""
+
+    def submit(self, answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
+        """Raises AlreadyAnswered or PollNotOpen."""
+
+
+class DraftProgress:
+    def __init__(self, invitation: Invitation):
+        self.invitation = invitation
+        self.poll = invitation.poll
+        self.seed = invitation.pk
+
+    def load(self) -> tuple[dict[str, list[str]], int]:
+        draft = draft_for(self.invitation)
+        return (draft.data, draft.current_section) if draft else ({}, 0)
+
+    def keep(self, data: dict[str, list[str]], current_section: int) -> bool:
+        return draft_save(invitation=self.invitation, data=data, current_section=current_section)
+
+    def submit(self, answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
+        response_submit(invitation=self.invitation, answers=answers, questions=questions)
+
+
+def _page(
+    request, progress: Progress, sheet: AnswerSheet, form: PageForm, status=200
+) -> HttpResponse:
     active = sheet.active_pages()
     indexes = [page.index for page in active]
     position = indexes.index(form.page.index) + 1 if form.page.index in indexes else 1
@@ -32,7 +81,8 @@ def _page(request, invitation, sheet: AnswerSheet, form: PageForm, status=200) -
         request,
         "polls/answer.html",
         {
-            "poll": invitation.poll,
+            "poll": progress.poll,
+            "open_link": isinstance(progress, SessionProgress),
             "form": form,
             "page": form.page,
             "page_number": position,
@@ -53,6 +103,63 @@ def _posted_page(request: HttpRequest, sheet: AnswerSheet, current: Page) -> Pag
     return sheet.pages[index] if 0 <= index < len(sheet.pages) else current
 
 
+def _answer_pages(
+    request: HttpRequest,
+    progress: Progress,
+    questions: list[Question],
+    *,
+    done: Callable[[], HttpResponse],
+    submitted: Callable[[HttpResponse], None] = lambda response: None,
+) -> HttpResponse:
+    """The pages of an answerable poll, whoever answers: one section per page; Next and Back
+    keep the answers in `progress` and redirect; Next on the last page submits. `done` is the
+    "already answered" page; `submitted` may add to the thank-you page (the open link's
+    cookie)."""
+    poll = progress.poll
+    data, current_index = progress.load()
+    sheet = AnswerSheet(poll_pages(poll, questions), data=data, seed=progress.seed)
+    current = sheet.page(current_index)
+    if request.method == "GET":
+        return _page(request, progress, sheet, sheet.form(current))
+
+    page = _posted_page(request, sheet, current)
+    sheet.update(page, request.POST)
+
+    def keep(at: Page) -> bool:
+        return progress.keep(sheet.clean_data(), at.index)
+
+    if request.POST.get("action") == "back":
+        # Back keeps what was entered, valid or not: it is checked again on the way forward.
+        if not keep(sheet.previous_page(page) or page):
+            return done()
+        return redirect(request.path)
+
+    form = sheet.form(page)
+    if not form.is_valid():
+        keep(page)
+        return _page(request, progress, sheet, form, status=400)
+    following = sheet.next_page(page)
+    if following is not None:
+        if not keep(following):
+            return done()
+        return redirect(request.path)
+
+    # The last page: every shown page must hold, then the answers become the response.
+    invalid = sheet.first_invalid()
+    if invalid is not None:
+        keep(invalid.page)
+        return _page(request, progress, sheet, invalid, status=400)
+    try:
+        progress.submit(sheet.answers(), questions)
+    except AlreadyAnswered:
+        return done()
+    except PollNotOpen:
+        return _status_page(request, poll, "polls/answer_closed.html")
+    response = render(request, "polls/answer_thanks.html", {"poll": poll})
+    submitted(response)
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
@@ -64,58 +171,52 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_by_token(token)
     except Http404:
-        return render(request, "polls/answer_unknown.html", status=404)
+        return _unknown(request)
     poll = invitation.poll
     if invitation.status == Invitation.Status.COMPLETED:
-        return _status_page(request, invitation, "polls/answer_done.html")
+        return _status_page(request, poll, "polls/answer_done.html")
     if invitation.status == Invitation.Status.OPTED_OUT:
-        return _status_page(request, invitation, "polls/answer_opted_out.html")
+        return _status_page(request, poll, "polls/answer_opted_out.html")
     questions = poll_questions(poll)
     if not poll.is_accepting_answers() or not questions:
-        return _status_page(request, invitation, "polls/answer_closed.html")
-
-    draft = draft_for(invitation)
-    sheet = AnswerSheet(
-        poll_pages(poll, questions), data=draft.data if draft else {}, seed=invitation.pk
-    )
-    current = sheet.page(draft.current_section if draft else 0)
+        return _status_page(request, poll, "polls/answer_closed.html")
     if request.method == "GET":
         Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
             status=Invitation.Status.STARTED
         )
-        return _page(request, invitation, sheet, sheet.form(current))
+    return _answer_pages(
+        request,
+        DraftProgress(invitation),
+        questions,
+        done=lambda: _status_page(request, poll, "polls/answer_done.html"),
+    )
 
-    page = _posted_page(request, sheet, current)
-    sheet.update(page, request.POST)
 
-    def keep(at: Page) -> bool:
-        return draft_save(invitation=invitation, data=sheet.clean_data(), current_section=at.index)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: anyone, for a poll with an open link (`Poll.open_link`), once per browser.
 
-    if request.POST.get("action") == "back":
-        # Back keeps what was entered, valid or not: it is checked again on the way forward.
-        if not keep(sheet.previous_page(page) or page):
-            return _status_page(request, invitation, "polls/answer_done.html")
-        return redirect(request.path)
+    The same pages as an invitation's; the answers in progress live in the session. Any other
+    poll (or a draft) is the same 404 page as an unknown token: the address reveals nothing.
+    Once per browser only: see polls.open_link for the limits.
+    """
+    poll = open_link_poll(slug)
+    if poll is None:
+        return _unknown(request)
 
-    form = sheet.form(page)
-    if not form.is_valid():
-        keep(page)
-        return _page(request, invitation, sheet, form, status=400)
-    following = sheet.next_page(page)
-    if following is not None:
-        if not keep(following):
-            return _status_page(request, invitation, "polls/answer_done.html")
-        return redirect(request.path)
+    def done() -> HttpResponse:
+        return _status_page(request, poll, "polls/answer_done.html", open_link=True)
 
-    # The last page: every shown page must hold, then the draft becomes the response.
-    invalid = sheet.first_invalid()
-    if invalid is not None:
-        keep(invalid.page)
-        return _page(request, invitation, sheet, invalid, status=400)
-    try:
-        response_submit(invitation=invitation, answers=sheet.answers(), questions=questions)
-    except AlreadyAnswered:
-        return _status_page(request, invitation, "polls/answer_done.html")
-    except PollNotOpen:
-        return _status_page(request, invitation, "polls/answer_closed.html")
-    return render(request, "polls/answer_thanks.html", {"poll": poll})
+    if has_answered(request, poll):
+        return done()
+    questions = poll_questions(poll)
+    if not poll.is_accepting_answers() or not questions:
+        return _status_page(request, poll, "polls/answer_closed.html")
+    return _answer_pages(
+        request,
+        SessionProgress(request, poll),
+        questions,
+        done=done,
+        submitted=lambda response: mark_answered(response, poll),
+    )

@@ -285,3 +285,23 @@ class ResponseFactory(factory.django.DjangoModelFactory):
 
     poll = factory.SubFactory(PollFactory)
     submitted_on = factory.LazyFunction(timezone.localdate)
+
+
+def open_link_poll_with_pages(**poll_fields):
+    """An open-link poll (no register, no reporting variables): page "Del 1" asks Ja / Nej,
+    page "Del 2" asks Mycket / Lite."""
+    fields = {"open_link": True, "register": None, "reporting_variables": [], **poll_fields}
+    poll = PollFactory(**fields)
+    for i, labels in enumerate([("Ja", "Nej"), ("Mycket", "Lite")]):
+        section = SectionFactory(
+            poll=poll, order=i, title_sv=f"Del {i + 1}", title_en=f"Part {i + 1}"
+        )
+        question_with_options(
+            poll,
+            Question.Kind.SINGLE,
+            labels,
+            section=section,
+            text_sv=f"Fråga {i + 1}?",
+            text_en=f"Question {i + 1}?",
+        )
+    return poll

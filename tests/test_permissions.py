@@ -28,6 +28,8 @@ LOGIN = "login"
 EXPECTED = {
     "home": {"anonymous": 302, "member": 302, "editor": 302, "admin": 302},
     "answer": {"anonymous": 404, "member": 200, "editor": 404, "admin": 404},
+    # The world's poll has no open link: its /p/<slug>/ is the 404 page for everyone.
+    "open-answer": {"anonymous": 404, "member": 404, "editor": 404, "admin": 404},
     "staff-home": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
     "poll-results": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
     "login": {"anonymous": 200, "member": 200, "editor": 200, "admin": 200},
