@@ -25,6 +25,42 @@ def wrap(label: str, width: int = 22) -> str:
     return "<br>".join(lines)
 
 
+def _error_bars(estimates: list[ShareEstimate], *, thickness: float, width: int) -> dict:
+    """Asymmetric error bars from each share to its interval's ends, in percent."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [(e.ci_high - e.share) * 100 for e in estimates],
+        "arrayminus": [(e.share - e.ci_low) * 100 for e in estimates],
+        "color": "#333",
+        "thickness": thickness,
+        "width": width,
+    }
+
+
+def _share_layout(language: str, **extra) -> dict:
+    """Shares from 0 to 100 % across, options down in their order, Swedish number format."""
+    return {
+        "margin": {"l": 10, "r": 40, "t": 10, "b": 40},
+        "xaxis": {
+            "range": [0, 100],
+            "ticksuffix": "\u00a0%" if language == "sv" else "%",
+            "fixedrange": True,
+        },
+        "yaxis": {
+            "autorange": "reversed",
+            "automargin": True,
+            "fixedrange": True,
+            "ticksuffix": "  ",
+        },
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
+        "separators": ", " if language == "sv" else ".,",
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        **extra,
+    }
+
+
 def share_bar_figure(
     labels: list[str], estimates: list[ShareEstimate], *, language: str = "sv", title: str = ""
 ) -> dict:
@@ -50,37 +86,10 @@ def share_bar_figure(
                 "hovertext": hover,
                 "hoverinfo": "text",
                 "marker": {"color": ACCENT},
-                "error_x": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [(e.ci_high - e.share) * 100 for e in estimates],
-                    "arrayminus": [(e.share - e.ci_low) * 100 for e in estimates],
-                    "color": "#333",
-                    "thickness": 1.5,
-                    "width": 4,
-                },
+                "error_x": _error_bars(estimates, thickness=1.5, width=4),
             }
         ],
-        "layout": {
-            "margin": {"l": 10, "r": 40, "t": 10, "b": 40},
-            "xaxis": {
-                "range": [0, 100],
-                "ticksuffix": "\u00a0%" if language == "sv" else "%",
-                "fixedrange": True,
-            },
-            "yaxis": {
-                "autorange": "reversed",
-                "automargin": True,
-                "fixedrange": True,
-                "ticksuffix": "  ",
-            },
-            "height": 80 + 48 * len(labels),
-            "bargap": 0.35,
-            "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
-            "separators": ", " if language == "sv" else ".,",
-            "paper_bgcolor": "rgba(0,0,0,0)",
-            "plot_bgcolor": "rgba(0,0,0,0)",
-        },
+        "layout": _share_layout(language, height=80 + 48 * len(labels), bargap=0.35),
     }
     if title:
         figure["layout"]["title"] = {"text": title}
@@ -113,37 +122,15 @@ def group_bar_figure(
                 ],
                 "hoverinfo": "text",
                 "marker": {"color": GROUP_COLOURS[i % len(GROUP_COLOURS)]},
-                "error_x": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [(e.ci_high - e.share) * 100 for e in estimates],
-                    "arrayminus": [(e.share - e.ci_low) * 100 for e in estimates],
-                    "color": "#333",
-                    "thickness": 1,
-                    "width": 3,
-                },
+                "error_x": _error_bars(estimates, thickness=1, width=3),
             }
         )
     return {
         "data": traces,
-        "layout": {
-            "barmode": "group",
-            "margin": {"l": 10, "r": 20, "t": 10, "b": 40},
-            "xaxis": {
-                "range": [0, 100],
-                "ticksuffix": "\u00a0%" if language == "sv" else "%",
-                "fixedrange": True,
-            },
-            "yaxis": {
-                "autorange": "reversed",
-                "automargin": True,
-                "fixedrange": True,
-                "ticksuffix": "  ",
-            },
-            "legend": {"orientation": "h", "y": -0.15},
-            "height": 120 + 22 * len(labels) * max(1, len(groups)),
-            "separators": ", " if language == "sv" else ".,",
-            "paper_bgcolor": "rgba(0,0,0,0)",
-            "plot_bgcolor": "rgba(0,0,0,0)",
-        },
+        "layout": _share_layout(
+            language,
+            barmode="group",
+            legend={"orientation": "h", "y": -0.15},
+            height=120 + 22 * len(labels) * max(1, len(groups)),
+        ),
     }
