@@ -13,11 +13,15 @@ answered at different rates and differently; later runs reuse them (--rebuild st
 
 Then `poll_results` is timed, each figure the median of several runs:
 - cold: nothing cached (population counts included);
-- refresh: the situation after a new response, the poll's results recomputed while the
-  register's population counts are still cached;
+- recount: after a new cache generation without cached counts (a question edited, a response
+  deleted, SQLite): every answer counted again, the register's population counts still cached;
+- refresh: the situation after a new response (one is submitted, as a member would, and counted
+  into the cached counts once committed), the poll's results recomputed; `count-in` is what that
+  costs the member's request after its commit;
 - warm: served from the cache;
 for the whole poll, with a breakdown by sector, with raking on län and sector, and with both.
-Results go to bench/RESULTS.md by hand.
+The responses submitted along the way are deleted at the end. Results go to bench/RESULTS.md by
+hand.
 """
 
 from __future__ import annotations
@@ -396,9 +400,9 @@ def main() -> None:
     django.setup()
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
 
-    from polls.models import Answer, Poll
+    from polls.models import Answer, Poll, Response
     from results import caching
     from results.api import results_payload
     from results.estimation import compute_poll_results, poll_questions, resolve_params
@@ -433,41 +437,70 @@ def main() -> None:
         ("post-stratified (sector)", {"weights": "poststrat", "weight_by": ["sektor"]}),
     ]
     print(
-        f"{'':<26} {'cold':>7} {'refresh':>8} {'compute':>8} {'warm':>8} {'payload':>8}"
-        f"   (median of {args.runs})"
+        f"{'':<26} {'cold':>7} {'recount':>8} {'refresh':>8} {'count-in':>8} {'compute':>8} "
+        f"{'warm':>8} {'payload':>8}   (median of {args.runs})"
     )
-    for label, raw in cases:
-        params = resolve_params(poll, **raw)
+    model_ids = list(poll.responses.values_list("pk", flat=True)[:1000])
+    submitted: list = []
+    count_in: list[float] = []
 
-        def cached(params=params):
-            return caching.cached_poll_results(poll=poll, params=params)
+    def submit() -> None:
+        """A copy of an existing response, written as polls.answering writes one; the time
+        from its commit on (the count-in) is noted."""
+        model = Response.objects.get(pk=model_ids[len(submitted) % len(model_ids)])
+        fields = ("question_id", "option_id", "row_id", "value", "text", "rank")
+        with transaction.atomic():
+            response = Response.objects.create(
+                poll=poll, submitted_on=model.submitted_on, attributes=model.attributes
+            )
+            Answer.objects.bulk_create(
+                Answer(response=response, **row)
+                for row in Answer.objects.filter(response=model).values(*fields)
+            )
+            start = time.perf_counter()
+        count_in.append(time.perf_counter() - start)
+        submitted.append(response.pk)
 
-        # cold: nothing cached, register counts included
-        cold = timed(cached, args.runs, before=cache.clear)
-        # refresh: a new response arrived (new generation); register counts still cached
-        refresh = timed(cached, args.runs, before=lambda: caching.poll_changed(poll.pk))
-        # compute: the answers' counts cached (another breakdown or weighting asked for)
-        questions = poll_questions(poll)
-        data = caching.cached_poll_data(poll, questions, profiles=bool(params.variables))
-        compute = timed(
-            lambda params=params, data=data, questions=questions: compute_poll_results(
-                poll=poll, params=params, questions=questions, data=data
-            ),
-            args.runs,
+    try:
+        for label, raw in cases:
+            params = resolve_params(poll, **raw)
+
+            def cached(params=params):
+                return caching.cached_poll_results(poll=poll, params=params)
+
+            # cold: nothing cached, register counts included
+            cold = timed(cached, args.runs, before=cache.clear)
+            # recount: a new generation, nothing cached but the register's counts
+            recount = timed(cached, args.runs, before=lambda: caching.poll_changed(poll.pk))
+            # refresh: a new response arrived (counted into the counts of the generation before)
+            cached()
+            count_in.clear()
+            refresh = timed(cached, args.runs, before=submit)
+            counted = statistics.median(count_in)
+            # compute: the answers' counts cached (another breakdown or weighting asked for)
+            questions = poll_questions(poll)
+            data = caching.cached_poll_data(poll, questions, profiles=bool(params.variables))
+            compute = timed(
+                lambda params=params, data=data, questions=questions: compute_poll_results(
+                    poll=poll, params=params, questions=questions, data=data
+                ),
+                args.runs,
+            )
+            results = cached()
+            warm = timed(cached, args.runs)
+            payload = timed(lambda results=results: results_payload(results), args.runs)
+            print(
+                f"{label:<26} {cold:6.3f}s {recount:7.3f}s {refresh:7.3f}s {counted * 1000:6.1f}ms "
+                f"{compute:7.3f}s {warm * 1000:6.1f}ms {payload * 1000:6.1f}ms"
+            )
+
+        params = resolve_params(poll, weights="rake", weight_by=["region", "sektor"])
+        representativeness = timed(
+            lambda: representativeness_for(poll=poll, params=params), args.runs, before=cache.clear
         )
-        results = cached()
-        warm = timed(cached, args.runs)
-        payload = timed(lambda results=results: results_payload(results), args.runs)
-        print(
-            f"{label:<26} {cold:6.3f}s {refresh:7.3f}s {compute:7.3f}s "
-            f"{warm * 1000:6.1f}ms {payload * 1000:6.1f}ms"
-        )
-
-    params = resolve_params(poll, weights="rake", weight_by=["region", "sektor"])
-    representativeness = timed(
-        lambda: representativeness_for(poll=poll, params=params), args.runs, before=cache.clear
-    )
-    print(f"{'representativeness, raked':<26} {representativeness:6.3f}s (cold)")
+        print(f"{'representativeness, raked':<26} {representativeness:6.3f}s (cold)")
+    finally:
+        Response.objects.filter(pk__in=submitted).delete()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ class ResultsConfig(AppConfig):
         from .models import ResultSettings
 
         for model, receiver in (
-            (Response, _by_poll_id),
+            (Response, _response),
             (Question, _by_poll_id),
             (ResultSettings, _by_poll_id),
             (Poll, _by_pk),
@@ -37,6 +37,17 @@ def _changed(poll_id) -> None:
 
     if poll_id is not None:
         poll_changed_on_commit(poll_id)
+
+
+def _response(sender, instance, created=False, raw=False, **kwargs) -> None:
+    """A new response is counted into the cached counts after the commit (when that can be done
+    safely, see results.caching); an edited or deleted one starts a new generation."""
+    if created and not raw and instance.poll_id is not None:
+        from .caching import response_added_on_commit
+
+        response_added_on_commit(instance.poll_id, instance.pk)
+    else:
+        _changed(instance.poll_id)
 
 
 def _by_poll_id(sender, instance, **kwargs) -> None:

@@ -9,17 +9,30 @@ that a recomputation never caches a state without the change under the new gener
 Two layers per generation: the poll's answers counted per profile (`PollData`, the database's
 part, shared by every breakdown and weighting) and the estimates per parameters (`PollResults`).
 Register counts are cached per register state in `results.estimation.population_counts`.
+
+A new response (`response_added_on_commit`) need not start from nothing: on PostgreSQL, once it
+is committed, its answers are counted into the cached counts of the current generation and
+these are stored under the next one (`response_added`), so the dashboard's next refresh costs
+the estimates, not a recount of every answer. That is done only when the counts provably lack
+the response: they carry the snapshot they were read in, and the response's transaction must
+not be visible in it (nor the response among those counted in since). Whoever replaces the
+generation holds the poll's lock (`_locked`), so that two count-ins, or a count-in and a plain
+bump, cannot overwrite each other. In every other case (SQLite, nothing cached, the lock busy,
+a response saved outside a transaction, edited or deleted) the generation is simply replaced
+and the counts are read again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Final
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 from polls.models import Poll, Question
 
@@ -29,8 +42,10 @@ from .estimation import (
     ResultParams,
     compute_poll_results,
     load_poll_data,
+    merge_poll_data,
     poll_questions,
     resolve_params,
+    snapshots,
 )
 from .representativeness import Representativeness, representativeness_for
 
@@ -42,10 +57,15 @@ __all__ = [
     "poll_changed",
     "poll_changed_on_commit",
     "poll_key",
+    "response_added",
+    "response_added_on_commit",
 ]
 
 RESULTS_SECONDS: Final = 24 * 3600
 REPRESENTATIVENESS_SECONDS: Final = 600
+LOCK_SECONDS: Final = 10  # a lock left by a dead process expires after this
+LOCK_WAIT: Final = 5.0  # a bump waits this long for the lock, then bumps anyway
+MAX_COUNTED_IN: Final = 100  # more new responses in one transaction: counted again instead
 
 
 def _generation_key(poll_id: int) -> str:
@@ -63,9 +83,31 @@ def generation(poll_id: int) -> str:
     return str(token)
 
 
+def _lock_key(poll_id: int) -> str:
+    return f"results:poll:{poll_id}:lock"
+
+
+@contextmanager
+def _locked(poll_id: int, wait: float) -> Iterator[bool]:
+    """The poll's lock (for replacing its generation), waiting up to `wait` seconds; yields
+    whether it was had."""
+    key, token = _lock_key(poll_id), uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    held = cache.add(key, token, LOCK_SECONDS)
+    while not held and time.monotonic() < deadline:
+        time.sleep(0.005)
+        held = cache.add(key, token, LOCK_SECONDS)
+    try:
+        yield held
+    finally:
+        if held and cache.get(key) == token:
+            cache.delete(key)
+
+
 def poll_changed(poll_id: int) -> None:
     """Forget everything cached for the poll: a new generation."""
-    cache.set(_generation_key(poll_id), uuid.uuid4().hex, None)
+    with _locked(poll_id, LOCK_WAIT):
+        cache.set(_generation_key(poll_id), uuid.uuid4().hex, None)
 
 
 def poll_changed_on_commit(poll_id: int) -> None:
@@ -84,13 +126,95 @@ def poll_changed_on_commit(poll_id: int) -> None:
     transaction.on_commit(bump)
 
 
-def poll_key(poll: Poll, *parts: object) -> str:
-    """A cache key of the poll's current generation (and its register's state)."""
+def response_added_on_commit(poll_id: int, response_id: object) -> None:
+    """A response was created: once the transaction commits, count it into the cached counts
+    (`response_added`), or bump the generation when that cannot be done safely. Queued once per
+    poll and transaction, with all the transaction's new responses."""
+    connection_ = transaction.get_connection()
+    if not connection_.in_atomic_block or not snapshots():
+        # autocommit: its answers are written in later transactions
+        poll_changed_on_commit(poll_id)
+        return
+    for _savepoints, queued, *_rest in connection_.run_on_commit:
+        if getattr(queued, "results_poll_id", None) == poll_id:
+            return  # a plain bump is coming anyway
+        added = getattr(queued, "results_new_responses", None)
+        if added is not None and added[0] == poll_id:
+            added[1].append(str(response_id))
+            return
+    with connection_.cursor() as cursor:
+        cursor.execute("SELECT CAST(PG_CURRENT_XACT_ID() AS TEXT)")
+        xid = cursor.fetchone()[0]
+    responses: list[str] = [str(response_id)]
+
+    def count_in() -> None:
+        if len(responses) > MAX_COUNTED_IN or not response_added(poll_id, responses, xid):
+            poll_changed(poll_id)
+
+    count_in.results_new_responses = (poll_id, responses)  # type: ignore[attr-defined]
+    transaction.on_commit(count_in)
+
+
+def response_added(poll_id: int, response_ids: Sequence[str], xid: str) -> bool:
+    """Count committed new responses (written by the transaction `xid`) into the poll's cached
+    counts, under a new generation. False, with nothing changed, when that is not provably
+    right: the caller then bumps the generation."""
+    with _locked(poll_id, 1.0) as held:
+        if not held:
+            return False
+        poll = Poll.objects.select_related("register").filter(pk=poll_id).first()
+        if poll is None:
+            return False
+        old = cache.get(_generation_key(poll_id))
+        if old is None:
+            return False
+        cached = {}
+        for profiles in (True, False):
+            data = cache.get(poll_key(poll, "data", profiles, token=str(old)))
+            if data is None:
+                continue
+            if data.snapshot is None or data.added.intersection(response_ids):
+                return False
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT PG_VISIBLE_IN_SNAPSHOT(CAST(%s AS XID8), CAST(%s AS PG_SNAPSHOT))",
+                    [xid, data.snapshot],
+                )
+                if cursor.fetchone()[0]:
+                    return False  # the counts may hold the responses already
+            cached[profiles] = data
+        if not cached:
+            return False  # nothing to save: counting everything later is the same
+        questions = poll_questions(poll)
+        merged = {
+            profiles: merge_poll_data(
+                data,
+                load_poll_data(poll, questions, profiles=profiles, response_ids=response_ids),
+                response_ids,
+            )
+            for profiles, data in cached.items()
+        }
+        total = poll.responses.count()
+        if any(data.n != total for data in merged.values()):
+            # responses written or removed behind the signals' back (bulk_create), or others
+            # committed whose count-in is still to come: count everything again
+            return False
+        new = uuid.uuid4().hex
+        for profiles, data in merged.items():
+            cache.set(poll_key(poll, "data", profiles, token=new), data, RESULTS_SECONDS)
+        if cache.get(_generation_key(poll_id)) != old:
+            return False  # replaced meanwhile without the lock (it had expired)
+        cache.set(_generation_key(poll_id), new, None)
+        return True
+
+
+def poll_key(poll: Poll, *parts: object, token: str | None = None) -> str:
+    """A cache key of the poll's current generation (or `token`'s) and its register's state."""
     stamp = "-"
     if poll.register_id is not None and poll.register is not None:
         stamp = str(poll.register.updated_at.timestamp())
     digest = hashlib.sha256(repr((stamp, *parts)).encode()).hexdigest()[:32]
-    return f"results:poll:{poll.pk}:{generation(poll.pk)}:{digest}"
+    return f"results:poll:{poll.pk}:{token or generation(poll.pk)}:{digest}"
 
 
 def cached_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> PollData:

@@ -343,7 +343,9 @@ class PollResults:
     @property
     def no_sample_reason(self) -> str | None:
         """Why there is no margin of error (a code the pages turn into a sentence)."""
-        return None if self.random_sample else "no_register"
+        if self.random_sample:
+            return None
+        return "open_link" if self.poll.open_link else "no_register"
 
 
 # --------------------------------------------------------------------------- population
@@ -413,6 +415,10 @@ class PollData:
     dont_know: dict[int, FloatArray]  # multiple choice: respondents with a "don't know"
     overlap: dict[int, _Atoms]  # multiple choice: ticks of respondents with a "don't know"
     text_n: dict[int, int]
+    # PostgreSQL: the snapshot the counts were read in (`pg_current_snapshot()`), and the
+    # responses counted in since (`merge_poll_data`); see results.caching.response_added
+    snapshot: str | None = None
+    added: frozenset[str] = frozenset()
 
     @property
     def n(self) -> int:
@@ -424,9 +430,16 @@ def attribute_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> PollData:
+def load_poll_data(
+    poll: Poll,
+    questions: list[Question],
+    *,
+    profiles: bool,
+    response_ids: Sequence[object] | None = None,
+) -> PollData:
     """Count the poll's answers per profile (over all its reporting variables when `profiles`,
     else one profile of everyone) and answer, in one statement: one snapshot, one round trip.
+    `response_ids`: only those responses (a new response's counts, for `merge_poll_data`).
 
     A profile is a distinct value of the responses' attributes (only the reporting variables
     travel onto a response). They are numbered in the database (ROW_NUMBER over the few
@@ -441,9 +454,21 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
     columns = [f"v{i}" for i in range(len(variables))]
     sql_params: list[Any] = []
 
-    def placeholders(ids: Sequence[int]) -> str:
+    def placeholders(ids: Sequence[object]) -> str:
         sql_params.extend(ids)
         return ", ".join(["%s"] * len(ids))
+
+    pk_field = Response._meta.pk
+    assert pk_field is not None
+    only_ids = (
+        None
+        if response_ids is None
+        else [pk_field.get_db_prep_value(i, connection) for i in response_ids] or [None]
+    )
+
+    def only(column: str) -> str:
+        """` AND column IN (the responses)` when restricted to some."""
+        return "" if only_ids is None else f" AND {column} IN ({placeholders(only_ids)})"
 
     a = {
         name: f"a.{qn(name)}"
@@ -456,9 +481,11 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
     )
     nulls = "".join("NULL, " for _c in columns)
     if variables:
+        responses = Response.objects.filter(poll=poll)
+        if response_ids is not None:
+            responses = responses.filter(pk__in=list(response_ids))
         distinct = (
-            Response.objects.filter(poll=poll)
-            .values("attributes")
+            responses.values("attributes")
             .annotate(
                 **{
                     c: KeyTextTransform(name, "attributes")
@@ -480,12 +507,15 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
 
         def numbered() -> str:
             """The responses with their profile's number, as the first part numbers them."""
-            sql_params.extend([poll.pk, poll.pk])
+            sql_params.append(poll.pk)
+            inner = only(pk)
+            sql_params.append(poll.pk)
+            outer = only(f"s.{pk}")
             return (
                 f"INNER JOIN (SELECT s.{pk}, u.p FROM {response} s INNER JOIN "
                 f"(SELECT ROW_NUMBER() OVER (ORDER BY t.{attributes}) AS p, t.{attributes} "
-                f"FROM (SELECT DISTINCT {attributes} FROM {response} WHERE {poll_id} = %s) t) u "
-                f"ON s.{attributes} = u.{attributes} WHERE s.{poll_id} = %s) r "
+                f"FROM (SELECT DISTINCT {attributes} FROM {response} WHERE {poll_id} = %s{inner}"
+                f") t) u ON s.{attributes} = u.{attributes} WHERE s.{poll_id} = %s{outer}) r "
                 f"ON {a['response_id']} = r.{pk}"
             )
 
@@ -498,7 +528,7 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
         sql_params.append(poll.pk)
         parts = [
             f"SELECT 0, 0, NULL, {typed}, COUNT(*), CAST(NULL AS BIGINT) FROM {response} "
-            f"WHERE {poll_id} = %s"
+            f"WHERE {poll_id} = %s{only(pk)}"
         ]
 
         def numbered() -> str:
@@ -515,8 +545,8 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
         keys = ", ".join(a[k] for k in ("question_id", "option_id", "row_id", "rank", "value"))
         parts.append(
             f"SELECT 1, {profile}, NULL, {nulls}{keys}, COUNT(*), NULL FROM {answer} a "
-            f"{numbered()} WHERE {a['question_id']} IN ({placeholders(answer_ids)}) "
-            f"GROUP BY {keys}{profile_group}"
+            f"{numbered()} WHERE {a['question_id']} IN ({placeholders(answer_ids)})"
+            f"{only(a['response_id'])} GROUP BY {keys}{profile_group}"
         )
     multiple = [q for q in questions if q.kind == Question.Kind.MULTIPLE]
     if multiple:
@@ -526,8 +556,8 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
             f"(SELECT {a['response_id']}, {a['question_id']} AS q, "
             f"MAX(CASE WHEN {a['option_id']} IN ({placeholders(dont_know)}) THEN 1 ELSE 0 END) "
             f"AS dk FROM {answer} a "
-            f"WHERE {a['question_id']} IN ({placeholders([q.pk for q in multiple])}) "
-            f"GROUP BY {a['response_id']}, {a['question_id']}) m"
+            f"WHERE {a['question_id']} IN ({placeholders([q.pk for q in multiple])})"
+            f"{only(a['response_id'])} GROUP BY {a['response_id']}, {a['question_id']}) m"
         )
         parts.append(
             f"SELECT 2, {keyed}, {nulls}m.q, NULL, NULL, NULL, NULL, COUNT(*), SUM(m.dk) "
@@ -543,8 +573,8 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
             parts.append(
                 f"SELECT 4, {keyed}, {nulls}{a['question_id']}, {a['option_id']}, NULL, NULL, "
                 f"NULL, COUNT(*), NULL FROM {answer} a {by_attributes('a')} "
-                f"WHERE {a['question_id']} IN ({placeholders([q.pk for q in mixed])}) "
-                f"AND EXISTS (SELECT 1 FROM {answer} b "
+                f"WHERE {a['question_id']} IN ({placeholders([q.pk for q in mixed])})"
+                f"{only(a['response_id'])} AND EXISTS (SELECT 1 FROM {answer} b "
                 f"WHERE b.{qn('response_id')} = {a['response_id']} "
                 f"AND b.{qn('question_id')} = {a['question_id']} "
                 f"AND b.{qn('option_id')} IN ({placeholders(mixed_dk)})) "
@@ -554,13 +584,108 @@ def load_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -> 
     if texts:
         parts.append(
             f"SELECT 3, 0, NULL, {nulls}{a['question_id']}, NULL, NULL, NULL, NULL, COUNT(*), "
-            f"NULL FROM {answer} a WHERE {a['question_id']} IN ({placeholders(texts)}) "
-            f"AND a.{qn('text')} <> '' GROUP BY {a['question_id']}"
+            f"NULL FROM {answer} a WHERE {a['question_id']} IN ({placeholders(texts)})"
+            f"{only(a['response_id'])} AND a.{qn('text')} <> '' GROUP BY {a['question_id']}"
         )
+    if snapshots():
+        # the statement's snapshot (one per statement), for merge_poll_data's callers
+        snapshot = "CAST(PG_CURRENT_SNAPSHOT() AS TEXT)"  # typed as the first part's column
+        if variables:
+            snapshot = f"TO_JSONB({snapshot})"
+        parts.append(f"SELECT 5, 0, {snapshot}, {nulls}{typed}, 1, NULL")
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), sql_params)
         rows = cursor.fetchall()
-    return _parse(rows, variables)
+    data = _parse(rows, variables)
+    snapshot = next((row[2] for row in rows if row[0] == 5), None)
+    if isinstance(snapshot, str) and snapshot.startswith('"'):
+        snapshot = json.loads(snapshot)  # jsonb comes back as its text
+    data.snapshot = None if snapshot is None else str(snapshot)
+    return data
+
+
+def snapshots() -> bool:
+    """Whether the database tells a statement's snapshot (PostgreSQL 13 and later)."""
+    return connection.vendor == "postgresql" and connection.pg_version >= 130000
+
+
+def merge_poll_data(data: PollData, new: PollData, response_ids: Iterable[str]) -> PollData:
+    """`data` with the counts of more responses (`new`, loaded over the same questions and
+    variables): what counting everything again would give, up to the order of profiles and
+    atoms (which no estimate depends on)."""
+    profiles = list(data.profiles)
+    index = {p: i for i, p in reversed(list(enumerate(profiles)))}
+    mapping = []
+    for p in new.profiles:
+        if p not in index:
+            index[p] = len(profiles)
+            profiles.append(p)
+        mapping.append(index[p])
+    size = len(profiles)
+    to_ours = np.array(mapping, dtype=np.intp)
+
+    def grown(values: FloatArray) -> FloatArray:
+        return np.concatenate([values, np.zeros(size - values.size)])
+
+    sizes = grown(data.sizes)
+    np.add.at(sizes, to_ours, new.sizes)
+
+    def atoms(ours: dict[int, _Atoms], theirs: dict[int, _Atoms]) -> dict[int, _Atoms]:
+        merged = dict(ours)
+        for q, extra in theirs.items():
+            have = merged.get(q, _Atoms.empty())
+            profile, option, row, rank = (
+                have.profile.copy(),
+                have.option.copy(),
+                have.row.copy(),
+                have.rank.copy(),
+            )
+            value, count = have.value.copy(), have.count.copy()
+            for i in range(extra.count.size):
+                p = to_ours[extra.profile[i]]
+                v = extra.value[i]
+                same = (
+                    (profile == p)
+                    & (option == extra.option[i])
+                    & (row == extra.row[i])
+                    & (rank == extra.rank[i])
+                    & ((value == v) | (np.isnan(value) & math.isnan(v)))
+                )
+                found = np.flatnonzero(same)
+                if found.size:
+                    count[found[0]] += extra.count[i]
+                else:
+                    profile = np.append(profile, p)
+                    option = np.append(option, extra.option[i])
+                    row = np.append(row, extra.row[i])
+                    rank = np.append(rank, extra.rank[i])
+                    value = np.append(value, v)
+                    count = np.append(count, extra.count[i])
+            merged[q] = _Atoms(profile, option, row, rank, value, count)
+        return merged
+
+    def per_profile(ours: dict[int, FloatArray], theirs: dict[int, FloatArray]) -> dict:
+        merged = {q: grown(v) for q, v in ours.items()}
+        for q, extra in theirs.items():
+            merged.setdefault(q, np.zeros(size))
+            np.add.at(merged[q], to_ours, extra)
+        return merged
+
+    text_n = dict(data.text_n)
+    for q, n in new.text_n.items():
+        text_n[q] = text_n.get(q, 0) + n
+    return PollData(
+        variables=data.variables,
+        profiles=profiles,
+        sizes=sizes,
+        atoms=atoms(data.atoms, new.atoms),
+        answered=per_profile(data.answered, new.answered),
+        dont_know=per_profile(data.dont_know, new.dont_know),
+        overlap=atoms(data.overlap, new.overlap),
+        text_n=text_n,
+        snapshot=data.snapshot,
+        added=data.added | frozenset(response_ids),
+    )
 
 
 def _canonical(attributes: object) -> str:
@@ -1481,7 +1606,8 @@ def compute_poll_results(
             _("The responses carry no variable %(names)s.") % {"names": _names(missing)}
         )
     n = data.n
-    random_sample = poll.register_id is not None
+    # An open link lets anyone answer, once per browser at best: never a random sample.
+    random_sample = poll.register_id is not None and not poll.open_link
     if n == 0:
         return PollResults(
             poll=poll,

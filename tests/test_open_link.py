@@ -223,11 +223,6 @@ def test_the_results_show_no_margin_of_error(client, poll):
     assert 'id="moe"' not in text(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="results/estimation.py decides random_sample on register_id only; the lead is to "
-    "add `and not poll.open_link` (remove this marker then)",
-)
 def test_an_open_link_poll_with_a_register_is_not_a_random_sample(client, db):
     register = RegisterFactory()
     MemberFactory.create_batch(20, register=register)
