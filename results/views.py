@@ -10,6 +10,7 @@ from polls.models import Invitation, Poll, Question
 from . import charts
 from .access import poll_for_staff, staff_required
 from .caching import cached_poll_results, cached_representativeness, generation
+from .coding import coded_question_results
 from .estimation import ResultsError, Table
 from .forms import ResultControlsForm
 from .stats.proportions import format_moe_range_en, format_moe_range_sv
@@ -81,6 +82,21 @@ def _question_parts(q, results, language, counter):
     return out
 
 
+def _coded(question: Question, language: str, counter) -> dict | None:
+    """An open question whose answers have codes reports like a multiple choice."""
+    if question.kind != Question.Kind.TEXT or not question.answer_codes.exists():
+        return None
+    report = coded_question_results(question)
+    if not report.codes:
+        return None
+    figure = charts.share_bar_figure(
+        [r.code.label for r in report.codes],
+        [r.estimate for r in report.codes],
+        language=language,
+    )
+    return {"report": report, "figure": figure, "figure_id": f"figure-{next(counter)}"}
+
+
 def dashboard_context(poll: Poll, params: dict, language: str) -> dict:
     error = None
     try:
@@ -89,7 +105,11 @@ def dashboard_context(poll: Poll, params: dict, language: str) -> dict:
         results, error = None, exc.message
     counter = iter(range(10_000))
     questions = [
-        {"result": q, "tables": _question_parts(q, results, language, counter)}
+        {
+            "result": q,
+            "tables": _question_parts(q, results, language, counter),
+            "coded": _coded(q.question, language, counter),
+        }
         for q in (results.questions if results else [])
     ]
     moe_text = None

@@ -163,3 +163,11 @@ def test_an_assignment_without_answers_says_so_and_changes_nothing(editor_client
 def test_the_coding_overview_lists_open_questions(editor_client, question):
     page = editor_client.get(reverse("coding-home", args=[question.poll.slug])).content.decode()
     assert "Vad krävs" in page
+
+
+def test_the_dashboard_shows_the_coded_question_ranked(editor_client, question):
+    code = code_create(question=question, label_sv="Mer tid")
+    codes_assign(code=code, answer_ids=answer_ids(question, "tid"))
+    html = editor_client.get(reverse("poll-results", args=[question.poll.slug])).content.decode()
+    assert "3 av 5 svar kodade" in html
+    assert "Mer tid  <b>60" in html.replace("\\u00a0", " ").replace("\\u003Cb\\u003E", "<b>")
