@@ -105,7 +105,7 @@ worker: install
 
 bench: install
 	@shopt -s nullglob
-	files=(bench/*.py)
+	files=(bench/[!_]*.py)
 	if [ $${#files[@]} -eq 0 ]; then echo "No bench/*.py yet."; exit 0; fi
 	for file in "$${files[@]}"; do
 	  echo "== $$file"

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _setup import ensure_database, machine_line
 
 REGIONS = {
     "Stockholm": 24,
@@ -70,45 +70,6 @@ def write_export(path: Path, rows: int, *, seed: int, month: int) -> None:
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
 
 
-def ensure_database() -> None:
-    """DATABASE_URL's PostgreSQL database, created if missing; a /tmp SQLite file if unset."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.gettempdir()}/medlemsrost_bench.sqlite3"
-        return
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import environ
-    import psycopg
-    from psycopg import sql
-
-    config = environ.Env.db_url_config(url)
-    with psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    ) as admin:
-        exists = admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            print(f"created database {config['NAME']}")
-
-
-def machine_line() -> str:
-    from django.db import connection
-
-    version = ".".join(str(part) for part in connection.get_database_version())
-    return (
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, {connection.display_name} {version}"
-    )
-
-
 class Timer:
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -128,8 +89,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the register afterwards.")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    ensure_database()
+    ensure_database("medlemsrost_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

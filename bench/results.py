@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
+
+from _setup import ensure_database, machine_line
 
 REGIONS = {
     "Stockholm": 24,
@@ -65,48 +63,6 @@ SECTORS = {"Kommun": 55, "Region": 15, "Stat": 10, "Privat": 15, "Ideell": 5}
 PROPENSITY = {"Kommun": 1.0, "Region": 1.3, "Stat": 1.6, "Privat": 0.7, "Ideell": 0.9}
 SLUG = "bench-results"
 BATCH = 10_000
-
-
-def ensure_database() -> None:
-    """DATABASE_URL's PostgreSQL database, created if missing; a /tmp SQLite file if unset."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        path = Path(tempfile.gettempdir()) / "medlemsrost_bench_results.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-        return
-    if not url.startswith(("postgres://", "postgresql://")):
-        return
-    import environ
-    import psycopg
-    from psycopg import sql
-
-    config = environ.Env.db_url_config(url)
-    with psycopg.connect(
-        dbname="postgres",
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        autocommit=True,
-    ) as admin:
-        exists = admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-        ).fetchone()
-        if not exists:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-            print(f"created database {config['NAME']}")
-
-
-def machine_line() -> str:
-    import numpy as np
-    from django.db import connection
-
-    version = ".".join(str(part) for part in connection.get_database_version())
-    return (
-        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, NumPy {np.__version__}, "
-        f"{connection.display_name} {version}"
-    )
 
 
 def _bulk(model, objects) -> None:
@@ -392,8 +348,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="Build the data again.")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    ensure_database()
+    ensure_database("medlemsrost_bench_results")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -409,7 +364,9 @@ def main() -> None:
     from results.representativeness import representativeness_for
 
     call_command("migrate", verbosity=0)
-    print(machine_line())
+    import numpy as np
+
+    print(machine_line(f"NumPy {np.__version__}"))
     poll = Poll.objects.filter(slug=SLUG).first()
     if args.rebuild or poll is None or poll.responses.count() != args.responses:
         start = time.perf_counter()

@@ -1,0 +1,38 @@
+"""What every benchmark does first: a database to run on, and the line that names the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ensure_database(sqlite_name: str) -> None:
+    """DATABASE_URL's PostgreSQL database, created if missing; a /tmp SQLite file if unset."""
+    sys.path.insert(0, str(ROOT))
+    if not os.environ.get("DATABASE_URL"):
+        path = Path(tempfile.gettempdir()) / f"{sqlite_name}.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+        return
+    from scripts.services_env import ensure_database as create_if_missing
+
+    if create_if_missing(os.environ):
+        raise SystemExit(1)
+
+
+def machine_line(*extra: str) -> str:
+    from django.db import connection
+
+    version = ".".join(str(part) for part in connection.get_database_version())
+    parts = [
+        platform.platform(),
+        f"{os.cpu_count()} CPUs",
+        f"Python {platform.python_version()}",
+        *extra,
+        f"{connection.display_name} {version}",
+    ]
+    return "machine: " + ", ".join(parts)
