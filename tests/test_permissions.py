@@ -202,3 +202,10 @@ def test_editors_cannot_change_the_member_register_in_the_admin(client, world):
     assert client.get("/admin/respondents/member/").status_code == 403
     client.force_login(world["users"]["admin"])
     assert client.get("/admin/respondents/member/").status_code == 200
+
+
+def test_the_menu_offers_registers_to_admins_only(client, world):
+    client.force_login(world["users"]["editor"])
+    assert "/staff/registers/" not in client.get("/staff/").content.decode()
+    client.force_login(world["users"]["admin"])
+    assert "/staff/registers/" in client.get("/staff/").content.decode()
