@@ -163,7 +163,7 @@ def test_new_responses_equal_a_recount_on_any_database(poll):
         assert_as_recounted(poll)
 
 
-@pytest.mark.skipif("not __import__('results.estimation').estimation.snapshots()")
+@pytest.mark.usefixtures("needs_postgres")  # the count-in rests on PostgreSQL's snapshots
 def test_responses_are_counted_in_not_recounted(poll):
     for i in range(6):
         submit(poll, i)
@@ -185,7 +185,7 @@ def test_responses_are_counted_in_not_recounted(poll):
     assert_as_recounted(poll)
 
 
-@pytest.mark.skipif("not __import__('results.estimation').estimation.snapshots()")
+@pytest.mark.usefixtures("needs_postgres")  # the count-in rests on PostgreSQL's snapshots
 def test_a_deleted_or_edited_response_means_a_recount(poll):
     responses = [submit(poll, i) for i in range(8)]
     warm(poll)
@@ -202,7 +202,7 @@ def test_a_deleted_or_edited_response_means_a_recount(poll):
     assert_as_recounted(poll)
 
 
-@pytest.mark.skipif("not __import__('results.estimation').estimation.snapshots()")
+@pytest.mark.usefixtures("needs_postgres")  # the count-in rests on PostgreSQL's snapshots
 def test_counts_read_after_the_commit_but_before_the_count_in_are_not_counted_twice(poll):
     for i in range(5):
         submit(poll, i)
@@ -221,7 +221,7 @@ def test_counts_read_after_the_commit_but_before_the_count_in_are_not_counted_tw
     assert caching.cached_poll_results(poll=poll).n_responses == 6
 
 
-@pytest.mark.skipif("not __import__('results.estimation').estimation.snapshots()")
+@pytest.mark.usefixtures("needs_postgres")  # the count-in rests on PostgreSQL's snapshots
 def test_interleaved_transactions_each_count_once(poll):
     for i in range(4):
         submit(poll, i)
@@ -238,7 +238,7 @@ def test_interleaved_transactions_each_count_once(poll):
     assert caching.cached_poll_results(poll=poll).n_responses == 8
 
 
-@pytest.mark.skipif("not __import__('results.estimation').estimation.snapshots()")
+@pytest.mark.usefixtures("needs_postgres")  # the count-in rests on PostgreSQL's snapshots
 def test_a_busy_lock_means_a_recount(poll):
     for i in range(4):
         submit(poll, i)
