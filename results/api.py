@@ -33,6 +33,7 @@ from config.access import ADMIN, EDITOR, has_role
 from polls.models import Poll
 
 from .caching import cached_poll_results, cached_representativeness
+from .coding import coded_question_results
 from .estimation import (
     WEIGHTINGS,
     GroupDifference,
@@ -137,8 +138,37 @@ def _table(table: Table, random_sample: bool) -> dict[str, Any]:
     }
 
 
+def _coded(question, random_sample: bool) -> dict[str, Any] | None:
+    """An open question whose answers have codes: each code's share of those who answered."""
+    if question.kind != "text" or not question.answer_codes.exists():
+        return None
+    report = coded_question_results(question)
+    suppressed = report.n_answered < question.poll.min_cell_size
+    codes = []
+    for r in [] if suppressed else report.codes:
+        e = r.estimate
+        codes.append(
+            {
+                "label": r.code.label,
+                "count": e.count,
+                "share": e.share,
+                "se": e.se if random_sample else None,
+                "ci_low": e.ci_low if random_sample else None,
+                "ci_high": e.ci_high if random_sample else None,
+                "moe_pp": e.moe_pp if random_sample else None,
+            }
+        )
+    return {
+        "n_answered": report.n_answered,
+        "n_coded": report.n_coded,
+        "suppressed": suppressed,
+        "codes": codes,
+    }
+
+
 def _question(q: QuestionResult, random_sample: bool) -> dict[str, Any]:
     return {
+        "coded": _coded(q.question, random_sample),
         "code": q.question.code,
         "kind": q.question.kind,
         "text": q.question.text,
@@ -347,6 +377,23 @@ class RowSerializer(serializers.Serializer):
     groups = GroupTableSerializer(many=True)
 
 
+class CodeShareSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    count = serializers.FloatField()
+    share = serializers.FloatField(help_text="Of the members who answered the open question.")
+    se = _nullable_float()
+    ci_low = _nullable_float()
+    ci_high = _nullable_float()
+    moe_pp = _nullable_float()
+
+
+class CodedSerializer(serializers.Serializer):
+    n_answered = serializers.IntegerField()
+    n_coded = serializers.IntegerField()
+    suppressed = serializers.BooleanField()
+    codes = CodeShareSerializer(many=True, help_text="Largest share first.")
+
+
 class QuestionSerializer(serializers.Serializer):
     code = serializers.CharField()
     kind = serializers.CharField()
@@ -357,6 +404,9 @@ class QuestionSerializer(serializers.Serializer):
     total = TableSerializer(allow_null=True, help_text="Null for texts and grids.")
     groups = GroupTableSerializer(many=True)
     rows = RowSerializer(many=True, help_text="Grid statements.")
+    coded = CodedSerializer(
+        allow_null=True, help_text="Open questions with codes: a ranked list of codes."
+    )
 
 
 class WeightsSerializer(serializers.Serializer):

@@ -171,3 +171,17 @@ def test_the_dashboard_shows_the_coded_question_ranked(editor_client, question):
     html = editor_client.get(reverse("poll-results", args=[question.poll.slug])).content.decode()
     assert "3 av 5 svar kodade" in html
     assert "Mer tid  <b>60" in html.replace("\\u00a0", " ").replace("\\u003Cb\\u003E", "<b>")
+
+
+def test_the_api_reports_the_coded_question_ranked(editor_client, question):
+    more_time = code_create(question=question, label_sv="Mer tid")
+    codes_assign(code=more_time, answer_ids=answer_ids(question, "tid"))
+    resources = code_create(question=question, label_sv="Mer resurser")
+    codes_assign(code=resources, answer_ids=answer_ids(question, "resurser"))
+    body = editor_client.get(reverse("api-poll-results", args=[question.poll.slug])).json()
+    (open_question,) = [q for q in body["questions"] if q["kind"] == "text"]
+    coded = open_question["coded"]
+    assert (coded["n_answered"], coded["n_coded"], coded["suppressed"]) == (5, 4, False)
+    assert [c["label"] for c in coded["codes"]] == ["Mer tid", "Mer resurser"]
+    assert coded["codes"][0]["share"] == pytest.approx(0.6)
+    assert coded["codes"][0]["ci_low"] < 0.6 < coded["codes"][0]["ci_high"]
