@@ -193,3 +193,11 @@ def test_members_of_an_earlier_sample_can_be_left_out(admin_client, register):
     spring = set(SampleDraw.objects.get(name="Våren").members.values_list("member_id", flat=True))
     assert not spring & set(autumn.members.values_list("member_id", flat=True))
     assert autumn.frame_size == 1000
+
+
+def test_while_the_file_is_read_the_progress_bar_says_so(admin_client):
+    job = ImportJob.objects.create(register_name="R", filename="r.csv", data=b"x", status="running")
+    html = admin_client.get(reverse("import-job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    html = html.content.decode()
+    assert "läser och kontrollerar varje rad i filen" in html
+    assert '<progress class="progress" aria-label' in html  # no value: still reading
