@@ -22,7 +22,17 @@ from django.utils.translation import gettext as _
 
 from .answering import poll_questions
 from .models import GridRow, Option, Poll, Question, Section
-from .studio import CODE_RE, KIND_FEATURES, KINDS_NEEDING_OPTIONS, RESERVED_SLUGS
+from .studio import (
+    CODE_RE,
+    KIND_FEATURES,
+    KINDS_NEEDING_OPTIONS,
+    QUESTION_STRUCTURE_FIELDS,
+    QUESTION_TEXT_FIELDS,
+    RESERVED_SLUGS,
+)
+
+# Every question field the file sets; the page ("section") is resolved separately.
+QUESTION_FIELDS = (*QUESTION_TEXT_FIELDS, *QUESTION_STRUCTURE_FIELDS)
 
 SCHEMA_VERSION = 1
 MAX_PROBLEMS = 50
@@ -650,28 +660,7 @@ def _create(spec: dict[str, Any]) -> Poll:
             poll=poll,
             section=sections[page] if page is not None else None,
             order=per_page[page],
-            **{
-                name: q[name]
-                for name in (
-                    "code",
-                    "kind",
-                    "text_sv",
-                    "text_en",
-                    "required",
-                    "randomize_options",
-                    "max_choices",
-                    "scale_min",
-                    "scale_max",
-                    "label_low_sv",
-                    "label_low_en",
-                    "label_high_sv",
-                    "label_high_en",
-                    "number_min",
-                    "number_max",
-                    "decimal_places",
-                    "text_max_length",
-                )
-            },
+            **{name: q[name] for name in QUESTION_FIELDS if name != "section"},
         )
         created.append(question)
         options.append(
