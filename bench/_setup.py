@@ -10,6 +10,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# A union's members by län and by sector (relative sizes), for the synthetic registers.
+REGIONS = {
+    "Stockholm": 24,
+    "Västra Götaland": 17,
+    "Skåne": 14,
+    "Östergötland": 5,
+    "Uppsala": 4,
+    "Jönköping": 4,
+    "Halland": 3,
+    "Örebro": 3,
+    "Södermanland": 3,
+    "Dalarna": 3,
+    "Gävleborg": 3,
+    "Värmland": 3,
+    "Västmanland": 3,
+    "Västernorrland": 2,
+    "Norrbotten": 2,
+    "Kalmar": 2,
+    "Västerbotten": 2,
+    "Kronoberg": 2,
+    "Blekinge": 1,
+    "Jämtland": 1,
+    "Gotland": 1,
+}
+SECTORS = {"Kommun": 55, "Region": 15, "Stat": 10, "Privat": 15, "Ideell": 5}
+
 
 def ensure_database(sqlite_name: str) -> None:
     """DATABASE_URL's PostgreSQL database, created if missing; a /tmp SQLite file if unset."""

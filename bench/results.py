@@ -33,32 +33,8 @@ import time
 import uuid
 from datetime import date, timedelta
 
-from _setup import ensure_database, machine_line
+from _setup import REGIONS, SECTORS, ensure_database, machine_line
 
-REGIONS = {
-    "Stockholm": 24,
-    "Västra Götaland": 17,
-    "Skåne": 14,
-    "Östergötland": 5,
-    "Uppsala": 4,
-    "Jönköping": 4,
-    "Halland": 3,
-    "Örebro": 3,
-    "Södermanland": 3,
-    "Dalarna": 3,
-    "Gävleborg": 3,
-    "Värmland": 3,
-    "Västmanland": 3,
-    "Västernorrland": 2,
-    "Norrbotten": 2,
-    "Kalmar": 2,
-    "Västerbotten": 2,
-    "Kronoberg": 2,
-    "Blekinge": 1,
-    "Jämtland": 1,
-    "Gotland": 1,
-}
-SECTORS = {"Kommun": 55, "Region": 15, "Stat": 10, "Privat": 15, "Ideell": 5}
 # How readily each sector answers (relative): weighting has something to correct.
 PROPENSITY = {"Kommun": 1.0, "Region": 1.3, "Stat": 1.6, "Privat": 0.7, "Ideell": 0.9}
 SLUG = "bench-results"
