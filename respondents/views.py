@@ -83,7 +83,8 @@ def import_job(request, pk: int):
 def _plan_form(request, register):
     data = request.POST if request.method == "POST" else None
     initial = {"seed": secrets.randbelow(1_000_000), "name": ""}
-    samples = list(SampleDraw.objects.order_by("-created_at").values_list("name", flat=True)[:50])
+    # Only this register's samples: another register's members are never in this frame.
+    samples = list(register.draws.order_by("-created_at").values_list("name", flat=True)[:50])
     return SamplePlanForm(data, variables=register.variables, samples=samples, initial=initial)
 
 

@@ -201,3 +201,14 @@ def test_while_the_file_is_read_the_progress_bar_says_so(admin_client):
     html = html.content.decode()
     assert "läser och kontrollerar varje rad i filen" in html
     assert '<progress class="progress" aria-label' in html  # no value: still reading
+
+
+def test_the_planner_offers_to_leave_out_only_this_registers_samples(admin_client, register):
+    plan(admin_client, register, htmx=False, name="Våren", size="200", action="draw")
+    other = Register.objects.create(name="Ett annat register")
+    SampleDraw.objects.create(
+        register=other, name="Annat urval", target_size=1, seed=1, frame_size=1
+    )
+    page = admin_client.get(reverse("sample-new", args=[register.pk])).content.decode()
+    assert "Våren" in page
+    assert "Annat urval" not in page
