@@ -115,6 +115,8 @@ bench: install
 migrations-check: install
 	$(RUN) python manage.py makemigrations --check --dry-run
 
+# --no-location: file:line references would change in every branch that moves code and make
+# the catalogues conflict on each merge; msgids are found with grep.
 messages: install
 	@if ! command -v msgfmt >/dev/null; then
 	  if [ "$$(id -u)" -eq 0 ]; then
@@ -123,5 +125,5 @@ messages: install
 	    echo "GNU gettext is missing: as root, apt-get install -y gettext" >&2; exit 1
 	  fi
 	fi
-	$(RUN) python manage.py makemessages -l sv -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
+	$(RUN) python manage.py makemessages -l sv -l en --no-location --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(RUN) python manage.py compilemessages --ignore=.venv
