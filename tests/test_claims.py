@@ -1,4 +1,4 @@
-"""An editor's words checked against the poll's numbers (results/stats/claims.py), one test per rule.
+"""An editor's words checked against the poll's numbers (results/stats/claims.py), a test a rule.
 
 The figures are built as the page shows them; the claim checker needs no database.
 """
@@ -100,7 +100,10 @@ def difference(a, b, share_a, share_b, p, significant):
 
 
 def test_a_comparison_between_groups_needs_a_significant_difference():
-    text = "Hög arbetsbelastning är vanligare bland socionomer inom socialtjänsten än bland dem i regionerna."
+    text = (
+        "Hög arbetsbelastning är vanligare bland socionomer inom socialtjänsten "
+        "än bland dem i regionerna."
+    )
     diffs = [difference("Socialtjänsten", "Regionerna", 0.61, 0.49, 0.004, True)]
     assert verdicts(text, [YES], diffs) == [
         (
