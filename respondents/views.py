@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from config.access import admin_required
+from staff.access import admin_required
 
 from .draws import DrawError, sample_draw, sample_plan
 from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from config.access import has_role, staff_required
+from staff.access import has_role, staff_required
 from polls.models import Poll
 
 __all__ = ["poll_for_staff", "staff_required"]

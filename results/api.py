@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.access import ADMIN, EDITOR, has_role
+from staff.access import ADMIN, EDITOR, has_role
 from polls.models import Poll
 
 from .caching import cached_poll_results, cached_representativeness
