@@ -7,10 +7,10 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from staff.access import admin_required
+from staff.access import admin_required, reach
 
 from .draws import DrawError, sample_draw, sample_plan
 from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
@@ -55,7 +55,7 @@ def register_list(request):
 @admin_required
 def register_detail(request, pk: int):
     """Permission: Admin. Variables, population counts (the weighting targets) and samples."""
-    register = get_object_or_404(Register, pk=pk)
+    register = reach(request.user, Register, pk=pk)
     counts = register_population_counts(register, register.variables, pairs=False)
     statuses = dict(register.members.values_list("status").annotate(n=Count("id")).order_by())
     return render(
@@ -73,7 +73,7 @@ def register_detail(request, pk: int):
 @admin_required
 def import_job(request, pk: int):
     """Permission: Admin. One import with its progress bar and, when done, its report."""
-    job = import_job_progress(get_object_or_404(ImportJob.objects.defer("data"), pk=pk))
+    job = import_job_progress(reach(request.user, ImportJob.objects.defer("data"), pk=pk))
     template = (
         "respondents/_import_progress.html" if request.htmx else "respondents/import_job.html"
     )
@@ -90,7 +90,7 @@ def _plan_form(request, register):
 @admin_required
 def sample_new(request, pk: int):
     """Permission: Admin. The planner, the allocation per stratum, and the draw."""
-    register = get_object_or_404(Register, pk=pk)
+    register = reach(request.user, Register, pk=pk)
     form = _plan_form(request, register)
     plan, error = None, None
     if form.is_bound and form.is_valid():
@@ -136,7 +136,7 @@ def sample_new(request, pk: int):
 @admin_required
 def sample_detail(request, pk: int):
     """Permission: Admin. How the sample was drawn, and its members per stratum."""
-    draw = get_object_or_404(SampleDraw.objects.select_related("register", "created_by"), pk=pk)
+    draw = reach(request.user, SampleDraw.objects.select_related("register", "created_by"), pk=pk)
     strata = [{"label": label, **values} for label, values in sorted(draw.counts.items())]
     allocation_label = dict(ALLOCATION_CHOICES).get(draw.allocation, draw.allocation)
     return render(
@@ -154,7 +154,7 @@ class _Echo:
 @admin_required
 def sample_csv(request, pk: int):
     """Permission: Admin (personal data). The sampled members as CSV, for the admin's records."""
-    draw = get_object_or_404(SampleDraw, pk=pk)
+    draw = reach(request.user, SampleDraw, pk=pk)
     writer = csv.writer(_Echo(), delimiter=";")
     rows = draw.members.select_related("member").order_by("member__number").iterator(2000)
 
