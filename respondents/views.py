@@ -17,6 +17,7 @@ from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
 from .import_jobs import import_job_create, import_job_progress
 from .importing import register_population_counts
 from .models import ImportJob, Member, Register, SampleDraw
+from .tasks import import_job_queue
 
 
 @admin_required
@@ -34,6 +35,7 @@ def register_list(request):
                 mapping=form.cleaned_data["mapping"],
                 by=request.user,
             )
+            import_job_queue(job)
         return redirect("import-job", pk=job.pk)
     registers = Register.objects.order_by("name")
     rows = [
