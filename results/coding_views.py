@@ -43,6 +43,19 @@ def _question(user, slug: str, question_id: int) -> Question:
 
 
 @editor_required
+def coding_polls(request):
+    """Permission: Editor. The polls that have open questions to code (the menu's "Coding")."""
+    polls = (
+        Poll.objects.annotate(
+            n_open=Count("questions", filter=Q(questions__kind=Question.Kind.TEXT), distinct=True)
+        )
+        .filter(n_open__gt=0)
+        .order_by("-created_at")
+    )
+    return render(request, "staff/coding_polls.html", {"polls": polls})
+
+
+@editor_required
 def coding_home(request, slug: str):
     """Permission: Editor. The poll's open questions and how far their coding has come."""
     poll = reach(request.user, Poll, slug=slug)

@@ -51,6 +51,15 @@ RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+def roles_of(user: Any) -> frozenset[str]:
+    """The staff roles `user` holds: none unless active, logged-in staff; all for a superuser."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(STAFF_ROLES)
+    return frozenset(user.groups.filter(name__in=STAFF_ROLES).values_list("name", flat=True))
+
+
 def has_role(user: Any, *roles: str) -> bool:
     """Active, logged-in staff with one of `roles` (any staff role when none is given)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):

@@ -78,6 +78,16 @@ EXPECTED = {
         "staff_no_role": 200,
         "inactive": 200,
     },
+    # The way back in for staff who forgot their password: open to everyone.
+    **{
+        name: {role: 200 for role in ROLES}
+        for name in [
+            "password_reset",
+            "password_reset_done",
+            "password_reset_confirm",
+            "password_reset_complete",
+        ]
+    },
     "logout": {
         "anonymous": 405,
         "member": 405,
@@ -144,6 +154,14 @@ EXPECTED = {
         "inactive": LOGIN,
     },
     # Coding open answers: Editor and Admin; codes and assignments are POST only.
+    "coding-polls": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
     "coding-home": {
         "anonymous": LOGIN,
         "member": LOGIN,
