@@ -203,6 +203,62 @@ def test_no_import_circles_between_project_modules():
     assert import_cycles(graph) == []
 
 
+# Models that views reach only through staff.access.reach (its RULES), never fetched directly.
+GUARDED_MODELS = {"Poll", "Register", "ImportJob", "SampleDraw"}
+FETCHES = {"get_object_or_404", "get_list_or_404"}
+
+
+def _root_name(node: ast.AST) -> str:
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def direct_fetches(root: Path, packages: Iterable[str]) -> list[str]:
+    """Views (views.py, *_views.py, api.py) that fetch a guarded model themselves:
+    get_object_or_404(Poll, ...), get_object_or_404(Poll.objects..., ...) or Poll.objects.get()."""
+    problems = []
+    for package in packages:
+        for path in python_files(root, package):
+            if not (path.name in ("views.py", "api.py") or path.name.endswith("_views.py")):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in FETCHES and node.args:
+                    model = _root_name(node.args[0])
+                elif name == "get" and isinstance(func, ast.Attribute):
+                    model = _root_name(func.value)
+                else:
+                    continue
+                if model in GUARDED_MODELS:
+                    problems.append(f"{path.relative_to(root)}:{node.lineno} fetches {model}")
+    return sorted(problems)
+
+
+def test_views_reach_polls_registers_imports_and_samples_only_through_staff_access():
+    assert direct_fetches(BASE_DIR, APPS) == []
+
+
+def test_the_fetch_check_sees_direct_fetches(tmp_path: Path):
+    (tmp_path / "polls").mkdir()
+    (tmp_path / "polls" / "views.py").write_text(
+        "a = get_object_or_404(Poll, slug=s)\n"
+        "b = get_object_or_404(Register.objects.defer('x'), pk=1)\n"
+        "c = Poll.objects.get(slug=s)\n"
+        "d = get_object_or_404(Section, poll=a)\n"
+        "e = reach(user, Poll, slug=s)\n"
+    )
+    (tmp_path / "polls" / "sending.py").write_text("c = Poll.objects.get(slug=s)\n")
+    assert direct_fetches(tmp_path, ["polls"]) == [
+        "polls/views.py:1 fetches Poll",
+        "polls/views.py:2 fetches Register",
+        "polls/views.py:3 fetches Poll",
+    ]
+
+
 def test_respondents_imports_neither_polls_nor_results():
     _require_app("respondents")
     assert offending(BASE_DIR, ["respondents"], {"polls", "results"}) == []
