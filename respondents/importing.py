@@ -33,6 +33,7 @@ from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Member, Register
@@ -519,6 +520,8 @@ def register_write_members(
             added, changed, left = _write_with_copy(register, parsed, progress)
         else:
             added, changed, left = _write_in_batches(register, parsed, progress)
+        register.population = population_snapshot(register)
+        register.save(update_fields=["population"])
     if progress:
         progress(len(parsed.rows), len(parsed.rows))
     return ImportReport(
@@ -688,6 +691,27 @@ def _margin(cells: dict[tuple[str, ...], int], positions: list[int]) -> dict[tup
     for values, count in cells.items():
         margin[tuple(values[p] for p in positions)] += count
     return margin
+
+
+SNAPSHOT_PAIRS_UP_TO = 4  # variables; a wide export would make every pair expensive
+
+
+def population_snapshot(register: Register) -> dict[str, Any]:
+    """The population counts as JSON, kept with the register at each import: per variable,
+    and per pair of variables ("region / sektor" → "Skåne / Kommun") for narrow registers."""
+    variables = list(register.variables)
+    counts = register_population_counts(
+        register, variables, pairs=len(variables) <= SNAPSHOT_PAIRS_UP_TO
+    )
+    return {
+        "total": counts["total"],
+        "variables": counts["variables"],
+        "pairs": {
+            f"{a} / {b}": {f"{va} / {vb}": n for (va, vb), n in cells.items()}
+            for (a, b), cells in counts.get("pairs", {}).items()
+        },
+        "counted_at": timezone.now().isoformat(),
+    }
 
 
 def register_population_counts(

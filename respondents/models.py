@@ -17,6 +17,15 @@ class Register(models.Model):
         blank=True,
         help_text=_("Declared member variables used for strata and breakdowns, e.g. region."),
     )
+    population = models.JSONField(
+        _("population counts"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Members per value of each variable (and pair of variables) as of the last import: "
+            "the weighting targets."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

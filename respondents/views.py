@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from staff.access import admin_required, reach
@@ -58,7 +59,12 @@ def register_list(request):
 def register_detail(request, pk: int):
     """Permission: Admin. Variables, population counts (the weighting targets) and samples."""
     register = reach(request.user, Register, pk=pk)
-    counts = register_population_counts(register, register.variables, pairs=False)
+    # The counts kept at the last import (Register.population: members change only through
+    # imports, so they are still the frame's); a register imported before they were kept is
+    # counted now.
+    counts = register.population or register_population_counts(
+        register, register.variables, pairs=False
+    )
     statuses = dict(register.members.values_list("status").annotate(n=Count("id")).order_by())
     return render(
         request,
@@ -66,6 +72,7 @@ def register_detail(request, pk: int):
         {
             "register": register,
             "counts": counts,
+            "counted_at": parse_datetime(counts.get("counted_at", "")),
             "statuses": [(label, statuses.get(value, 0)) for value, label in Member.Status.choices],
             "draws": register.draws.all(),
         },

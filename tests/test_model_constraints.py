@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from respondents import sampling
 from respondents.models import Register, SampleDraw
-from tests.factories import PollFactory, SampleDrawFactory
+from tests.factories import MemberFactory, PollFactory, SampleDrawFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,24 @@ def test_the_model_knows_every_allocation_the_draw_knows():
     assert set(SampleDraw.Allocation.values) == set(sampling.ALLOCATIONS)
 
 
-def test_a_register_keeps_no_population_snapshot():
-    # Written at every import and read by nothing: the weighting targets are counted from the
-    # members (respondents.importing.register_population_counts, cached per register state).
-    assert "population" not in {f.name for f in Register._meta.get_fields()}
+def test_the_register_page_shows_the_counts_kept_at_the_import(client):
+    # Register.population is written at every import; the register page reads it instead of
+    # counting the members again (and counts them when a register has no snapshot yet).
+    client.force_login(staff_user("Admin"))
+    register = Register.objects.create(
+        name="R",
+        variables=["region"],
+        population={
+            "total": 7,
+            "variables": {"region": {"Gotland": 7}},
+            "pairs": {},
+            "counted_at": "2026-11-25T10:00:00+00:00",
+        },
+    )
+    html = client.get(f"/staff/registers/{register.pk}/").content.decode()
+    assert "Gotland" in html and ">7<" in html
+    assert "Räknat vid senaste importen, 25 november 2026" in html
+    MemberFactory(register=register, attributes={"region": "Skåne"})
+    Register.objects.filter(pk=register.pk).update(population={})
+    html = client.get(f"/staff/registers/{register.pk}/").content.decode()
+    assert "Skåne" in html and "Gotland" not in html

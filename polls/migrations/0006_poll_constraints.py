@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('polls', '0005_poll_open_link'),
-        ('respondents', '0005_allocation_choices_drop_population'),
+        ('respondents', '0005_sampledraw_allocation_choices'),
     ]
 
     operations = [

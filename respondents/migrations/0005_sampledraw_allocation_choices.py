@@ -12,10 +12,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveField(
-            model_name='register',
-            name='population',
-        ),
         migrations.AlterField(
             model_name='sampledraw',
             name='allocation',
