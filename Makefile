@@ -23,7 +23,7 @@ help:
 	@echo "make worker            a Celery worker (needs REDIS_URL)"
 	@echo "make bench             run each bench/*.py"
 	@echo "make migrations-check  fail when a model change has no migration"
-	@echo "make messages          makemessages (sv, en) and compilemessages"
+	@echo "make messages          makemessages (sv) and compilemessages"
 	@echo "make chromium          install Debian's Chromium for browser tests (as root)"
 
 install:
@@ -116,7 +116,8 @@ migrations-check: install
 	$(RUN) python manage.py makemigrations --check --dry-run
 
 # --no-location: file:line references would change in every branch that moves code and make
-# the catalogues conflict on each merge; msgids are found with grep.
+# the catalogues conflict on each merge; msgids are found with grep. The msgids are English, so
+# English needs no catalogue.
 messages: install
 	@if ! command -v msgfmt >/dev/null; then
 	  if [ "$$(id -u)" -eq 0 ]; then
@@ -125,5 +126,5 @@ messages: install
 	    echo "GNU gettext is missing: as root, apt-get install -y gettext" >&2; exit 1
 	  fi
 	fi
-	$(RUN) python manage.py makemessages -l sv -l en --no-location --ignore=.venv --ignore=staticfiles --ignore=node_modules
+	$(RUN) python manage.py makemessages -l sv --no-location --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(RUN) python manage.py compilemessages --ignore=.venv

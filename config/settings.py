@@ -32,7 +32,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The bottom layer first: roles and access rules, below every other app.
+    "staff",
+    # django.contrib.admin, for superusers and the Admin role only (not every is_staff user)
+    "staff.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "staff.context_processors.staff_navigation",
             ],
         },
     },
@@ -166,7 +170,8 @@ INVITATION_BATCH_SIZE = env.int("INVITATION_BATCH_SIZE", default=200)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Every endpoint states its own; the default is the staff rule, never `is_staff` alone.
+    "DEFAULT_PERMISSION_CLASSES": ["staff.access.IsEditorOrAdmin"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Medlemsröst API",

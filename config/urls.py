@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -14,6 +13,7 @@ urlpatterns = [
     path("p/<slug:slug>/", poll_views.open_answer, name="open-answer"),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
+    path("staff/coding/", coding_views.coding_polls, name="coding-polls"),
     path("staff/polls/<slug:slug>/coding/", coding_views.coding_home, name="coding-home"),
     path(
         "staff/polls/<slug:slug>/coding/<int:question_id>/",
@@ -38,8 +38,7 @@ urlpatterns = [
     path("staff/samples/<int:pk>/members.csv", respondent_views.sample_csv, name="sample-csv"),
     path("staff/studio/", include("polls.studio_urls")),
     path("api/v1/", include("results.api_urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("staff.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

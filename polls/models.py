@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -61,6 +62,7 @@ class Poll(Translated, models.Model):
     min_cell_size = models.PositiveSmallIntegerField(
         _("smallest group shown"),
         default=5,
+        validators=[MinValueValidator(1)],
         help_text=_("Groups with fewer respondents are suppressed in every breakdown."),
     )
     series = models.CharField(
@@ -94,6 +96,18 @@ class Poll(Translated, models.Model):
         verbose_name = _("poll")
         verbose_name_plural = _("polls")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(closes_at__isnull=True)
+                | Q(opens_at__lt=F("closes_at")),
+                name="poll_opens_before_it_closes",
+            ),
+            # A group of 0 respondents is no group: 1 is the least threshold that means anything.
+            models.CheckConstraint(
+                condition=Q(min_cell_size__gte=1), name="poll_min_cell_size_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title_sv

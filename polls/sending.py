@@ -7,7 +7,6 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,20 +38,16 @@ def invitations_create(*, poll: Poll, draw: SampleDraw) -> int:
     return len(new)
 
 
-def invitations_queue(*, poll: Poll) -> int:
-    """Queue the poll's unsent invitations for sending, one Celery task per batch."""
-    from .tasks import send_invitation_batch
-
+def invitation_batches(*, poll: Poll) -> list[list[int]]:
+    """The poll's unsent invitations in batches of INVITATION_BATCH_SIZE ids, one e-mail task
+    each (`polls.tasks.invitations_queue` puts them on the queue)."""
     ids = list(
         Invitation.objects.filter(poll=poll, status=Invitation.Status.QUEUED)
         .order_by("id")
         .values_list("id", flat=True)
     )
     size = settings.INVITATION_BATCH_SIZE
-    batches = [ids[i : i + size] for i in range(0, len(ids), size)]
-    for batch in batches:
-        transaction.on_commit(lambda batch=batch: send_invitation_batch.delay(batch))
-    return len(batches)
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def invitation_message(invitation: Invitation, token: str) -> EmailMultiAlternatives:

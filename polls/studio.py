@@ -18,10 +18,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+
+from staff.access import reach
 
 from .answering import AnswerRow
 from .conditions import flow_order, validate_conditions
@@ -113,12 +114,10 @@ def lock_message() -> str:
 
 
 def poll_for_editor(user, slug: str) -> Poll:
-    """The only way a studio view reaches a poll. Every editor may edit every poll (the role is
-    checked by `editor_required`); an unknown slug is a 404."""
-    try:
-        return Poll.objects.get(slug=slug)
-    except Poll.DoesNotExist:
-        raise Http404("unknown poll") from None
+    """The only way a studio view reaches a poll: the rule of `staff.access` (Editor or Admin;
+    every editor may edit every poll), checked here for `user` as well as by `editor_required`;
+    an unknown slug is a 404."""
+    return reach(user, Poll, slug=slug)
 
 
 def poll_is_locked(poll: Poll) -> bool:

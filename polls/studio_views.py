@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.access import editor_required
+from staff.access import editor_required
 
 from . import studio
 from .answering import Page, poll_pages, poll_questions

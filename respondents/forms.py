@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .sampling import ALLOCATIONS
+from .models import SampleDraw
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -55,12 +55,12 @@ class RegisterImportForm(forms.Form):
         return parse_mapping(self.cleaned_data["mapping"])
 
 
+# The planner offers every allocation but fixed numbers (those come from the command line).
 ALLOCATION_CHOICES = [
-    ("proportional", _("proportional to the stratum's size")),
-    ("equal", _("equal in every stratum")),
-    ("optimal", _("optimal (Neyman): smallest overall margin of error")),
+    (value, label)
+    for value, label in SampleDraw.Allocation.choices
+    if value != SampleDraw.Allocation.FIXED
 ]
-assert {c for c, _l in ALLOCATION_CHOICES} <= set(ALLOCATIONS)
 
 
 class SamplePlanForm(forms.Form):

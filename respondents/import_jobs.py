@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 
 from .importing import ImportFileError, register_import
@@ -25,9 +24,9 @@ def import_job_create(
     mapping: dict[str, str] | None = None,
     by=None,
 ) -> ImportJob:
-    from .tasks import run_import_job
-
-    job = ImportJob.objects.create(
+    """A pending job holding the upload; the caller queues it (`respondents.tasks.import_job_queue`)
+    in the same transaction."""
+    return ImportJob.objects.create(
         register_name=register_name,
         filename=filename,
         data=data,
@@ -35,8 +34,6 @@ def import_job_create(
         mapping=mapping or {},
         created_by=by,
     )
-    transaction.on_commit(lambda: run_import_job.delay(job.pk))
-    return job
 
 
 def import_job_run(job_id: int) -> None:

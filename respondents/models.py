@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .sampling import ALLOCATIONS
+
 
 class Register(models.Model):
     """A named snapshot of the membership frame, e.g. "Socionomer, medlemsregistret aug 2020"."""
@@ -69,13 +71,24 @@ class SampleDraw(models.Model):
         SIMPLE = "simple", _("simple random sample")
         STRATIFIED = "stratified", _("stratified random sample")
 
+    class Allocation(models.TextChoices):
+        """How a stratified sample is spread over its strata (respondents.sampling.allocate);
+        a simple random sample has none ("")."""
+
+        PROPORTIONAL = "proportional", _("proportional to the stratum's size")
+        EQUAL = "equal", _("equal in every stratum")
+        OPTIMAL = "optimal", _("optimal (Neyman): smallest overall margin of error")
+        FIXED = "fixed", _("fixed numbers per stratum")
+
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="draws")
     name = models.CharField(_("name"), max_length=200, unique=True)
     design = models.CharField(
         _("design"), max_length=16, choices=Design.choices, default=Design.SIMPLE
     )
     strata = models.JSONField(_("stratification variables"), default=list, blank=True)
-    allocation = models.CharField(_("allocation"), max_length=16, blank=True)
+    allocation = models.CharField(
+        _("allocation"), max_length=16, choices=Allocation.choices, blank=True
+    )
     target_size = models.PositiveIntegerField(_("target size"))
     seed = models.BigIntegerField(_("seed"))
     frame_size = models.PositiveIntegerField(_("frame size"))
@@ -103,6 +116,12 @@ class SampleDraw(models.Model):
         verbose_name = _("sample draw")
         verbose_name_plural = _("sample draws")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(allocation__in=["", *ALLOCATIONS]),
+                name="sampledraw_allocation_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -7,16 +7,18 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from config.access import admin_required
+from staff.access import admin_required, reach
 
 from .draws import DrawError, sample_draw, sample_plan
 from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
 from .import_jobs import import_job_create, import_job_progress
 from .importing import register_population_counts
 from .models import ImportJob, Member, Register, SampleDraw
+from .tasks import import_job_queue
 
 
 @admin_required
@@ -34,6 +36,7 @@ def register_list(request):
                 mapping=form.cleaned_data["mapping"],
                 by=request.user,
             )
+            import_job_queue(job)
         return redirect("import-job", pk=job.pk)
     registers = Register.objects.order_by("name")
     rows = [
@@ -55,8 +58,13 @@ def register_list(request):
 @admin_required
 def register_detail(request, pk: int):
     """Permission: Admin. Variables, population counts (the weighting targets) and samples."""
-    register = get_object_or_404(Register, pk=pk)
-    counts = register_population_counts(register, register.variables, pairs=False)
+    register = reach(request.user, Register, pk=pk)
+    # The counts kept at the last import (Register.population: members change only through
+    # imports, so they are still the frame's); a register imported before they were kept is
+    # counted now.
+    counts = register.population or register_population_counts(
+        register, register.variables, pairs=False
+    )
     statuses = dict(register.members.values_list("status").annotate(n=Count("id")).order_by())
     return render(
         request,
@@ -64,6 +72,7 @@ def register_detail(request, pk: int):
         {
             "register": register,
             "counts": counts,
+            "counted_at": parse_datetime(counts.get("counted_at", "")),
             "statuses": [(label, statuses.get(value, 0)) for value, label in Member.Status.choices],
             "draws": register.draws.all(),
         },
@@ -73,7 +82,7 @@ def register_detail(request, pk: int):
 @admin_required
 def import_job(request, pk: int):
     """Permission: Admin. One import with its progress bar and, when done, its report."""
-    job = import_job_progress(get_object_or_404(ImportJob.objects.defer("data"), pk=pk))
+    job = import_job_progress(reach(request.user, ImportJob.objects.defer("data"), pk=pk))
     template = (
         "respondents/_import_progress.html" if request.htmx else "respondents/import_job.html"
     )
@@ -91,7 +100,7 @@ def _plan_form(request, register):
 @admin_required
 def sample_new(request, pk: int):
     """Permission: Admin. The planner, the allocation per stratum, and the draw."""
-    register = get_object_or_404(Register, pk=pk)
+    register = reach(request.user, Register, pk=pk)
     form = _plan_form(request, register)
     plan, error = None, None
     if form.is_bound and form.is_valid():
@@ -137,7 +146,7 @@ def sample_new(request, pk: int):
 @admin_required
 def sample_detail(request, pk: int):
     """Permission: Admin. How the sample was drawn, and its members per stratum."""
-    draw = get_object_or_404(SampleDraw.objects.select_related("register", "created_by"), pk=pk)
+    draw = reach(request.user, SampleDraw.objects.select_related("register", "created_by"), pk=pk)
     strata = [{"label": label, **values} for label, values in sorted(draw.counts.items())]
     allocation_label = dict(ALLOCATION_CHOICES).get(draw.allocation, draw.allocation)
     return render(
@@ -155,7 +164,7 @@ class _Echo:
 @admin_required
 def sample_csv(request, pk: int):
     """Permission: Admin (personal data). The sampled members as CSV, for the admin's records."""
-    draw = get_object_or_404(SampleDraw, pk=pk)
+    draw = reach(request.user, SampleDraw, pk=pk)
     writer = csv.writer(_Echo(), delimiter=";")
     rows = draw.members.select_related("member").order_by("member__number").iterator(2000)
 

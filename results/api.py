@@ -19,18 +19,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.access import ADMIN, EDITOR, has_role
 from polls.models import Poll
+from staff.access import IsEditorOrAdmin, reach
 
 from .caching import cached_poll_results, cached_representativeness
 from .coding import coded_question_results
@@ -53,13 +51,6 @@ __all__ = ["IsEditorOrAdmin", "PollResultsView", "results_payload"]
 
 PARAMETERS = ("by", "weights", "weight_by", "ci", "level")
 ALLOWED_PARAMETERS = {*PARAMETERS, "format"}
-
-
-class IsEditorOrAdmin(BasePermission):
-    """Logged-in staff with the Editor or Admin role (`config.access.has_role`)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return has_role(request.user, EDITOR, ADMIN)
 
 
 # --------------------------------------------------------------------------- payload
@@ -508,7 +499,7 @@ class PollResultsView(APIView):
         },
     )
     def get(self, request: Request, slug: str) -> Response:
-        poll = get_object_or_404(Poll.objects.select_related("register"), slug=slug)
+        poll = reach(request.user, Poll.objects.select_related("register"), slug=slug)
         try:
             params = request_params(poll, request.query_params)
             results = cached_poll_results(poll=poll, params=params)

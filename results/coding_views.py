@@ -9,8 +9,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from config.access import editor_required
 from polls.models import Poll, Question
+from staff.access import editor_required, reach
 
 from . import charts
 from .coding import (
@@ -32,8 +32,9 @@ def _with_codes(answers):
     return answers
 
 
-def _question(slug: str, question_id: int) -> Question:
-    return get_object_or_404(
+def _question(user, slug: str, question_id: int) -> Question:
+    return reach(
+        user,
         Question.objects.select_related("poll"),
         pk=question_id,
         poll__slug=slug,
@@ -42,9 +43,22 @@ def _question(slug: str, question_id: int) -> Question:
 
 
 @editor_required
+def coding_polls(request):
+    """Permission: Editor. The polls that have open questions to code (the menu's "Coding")."""
+    polls = (
+        Poll.objects.annotate(
+            n_open=Count("questions", filter=Q(questions__kind=Question.Kind.TEXT), distinct=True)
+        )
+        .filter(n_open__gt=0)
+        .order_by("-created_at")
+    )
+    return render(request, "staff/coding_polls.html", {"polls": polls})
+
+
+@editor_required
 def coding_home(request, slug: str):
     """Permission: Editor. The poll's open questions and how far their coding has come."""
-    poll = get_object_or_404(Poll, slug=slug)
+    poll = reach(request.user, Poll, slug=slug)
     questions = (
         poll.questions.filter(kind=Question.Kind.TEXT)
         .annotate(
@@ -64,7 +78,7 @@ def coding_home(request, slug: str):
 @editor_required
 def coding_question(request, slug: str, question_id: int):
     """Permission: Editor. Codes, the answers to code, and the coded question's ranked shares."""
-    question = _question(slug, question_id)
+    question = _question(request.user, slug, question_id)
     search = request.GET.get("q", "").strip()
     only = request.GET.get("only", "all")
     answers = answers_for_coding(question, search=search, only=only)
@@ -99,7 +113,7 @@ def coding_question(request, slug: str, question_id: int):
 @editor_required
 def coding_add_code(request, slug: str, question_id: int):
     """Permission: Editor. A new code for the question."""
-    question = _question(slug, question_id)
+    question = _question(request.user, slug, question_id)
     try:
         code_create(
             question=question,
@@ -116,7 +130,7 @@ def coding_add_code(request, slug: str, question_id: int):
 @editor_required
 def coding_assign(request, slug: str, question_id: int):
     """Permission: Editor. Give (or take away) one code to one or many answers at once."""
-    question = _question(slug, question_id)
+    question = _question(request.user, slug, question_id)
     code = get_object_or_404(AnswerCode, pk=request.POST.get("code") or 0, question=question)
     try:
         answer_ids = [int(a) for a in request.POST.getlist("answers")]

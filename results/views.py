@@ -6,9 +6,9 @@ from django.shortcuts import render
 from django.utils import translation
 
 from polls.models import Invitation, Poll, Question
+from staff.access import reach, staff_required
 
 from . import charts
-from .access import poll_for_staff, staff_required
 from .caching import cached_poll_results, cached_representativeness, generation
 from .coding import coded_question_results
 from .estimation import ResultsError, Table
@@ -143,7 +143,7 @@ def poll_results_page(request, slug: str):
     """Permission: staff. The live dashboard: one chart per question (per statement of a grid)
     with intervals, n and the margin of error, by group and weighting as chosen, refreshed
     while responses arrive. An htmx refresh gets 204 when no response has come since."""
-    poll = poll_for_staff(request.user, slug)
+    poll = reach(request.user, Poll, slug=slug)
     language = translation.get_language() or "sv"
     current = generation(poll.pk)
     if request.htmx and request.GET.get("since") == current:

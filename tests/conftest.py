@@ -9,7 +9,7 @@ Service fixtures (skip when the service is missing, fail when REQUIRE_SERVICES=1
     browser_page_factory -> callable(**context options) -> Page, each in a fresh context
 
 Every other test runs Celery tasks in-process (eager) with a private LocMem cache and
-pytest-django's locmem e-mail backend (`mailoutbox`).
+pytest-django's locmem e-mail backend (`mailoutbox`); passwords are hashed with MD5 (fast).
 """
 
 from __future__ import annotations
@@ -87,6 +87,13 @@ def _celery_eager_and_private_cache(settings: Any) -> Iterator[None]:
     }
     with services.celery_config(app, task_always_eager=True, task_eager_propagates=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    """MD5 instead of PBKDF2 for the test users' passwords: hashing them was about a third of
+    the suite's time. Never a production setting (config/settings.py keeps Django's default)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- SMTP ---------------------------------------------------------------------------------------

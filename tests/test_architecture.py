@@ -1,9 +1,17 @@
 """The apps are layers: every import points down (see DESIGN.md).
 
+    config       settings, URLs, the Celery app: the top; no app imports config
     results      reads polls and respondents; nobody imports results (but config/urls.py)
     polls        imports respondents
     respondents  imports neither of the others
+    staff        the bottom: roles and access rules; imports no project app
     results/stats/  plain Python + numpy/scipy: no Django, no project apps
+
+And no module of the project imports itself through others: the graph of imports between the
+project's modules has no circle. A circle is a circle even when one of its imports is hidden in
+a function (that is how the circles between domain modules and their tasks used to hide) or
+under TYPE_CHECKING (a type-only circle still means two modules that each need the other; none
+is needed today, so they count too; leave them out in `import_graph` if one ever must stay).
 
 Imports are read with ast from the source (also those inside functions and under
 TYPE_CHECKING); relative imports are resolved. Model relations given as strings
@@ -20,7 +28,8 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PROJECT_PACKAGES = ("config", "respondents", "polls", "results")
+PROJECT_PACKAGES = ("config", "staff", "respondents", "polls", "results")
+APPS = ("staff", "respondents", "polls", "results")
 RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 
 
@@ -112,6 +121,144 @@ def _require_app(package: str) -> None:
     assert python_files(BASE_DIR, package), f"{package}/ has no Python files: test is stale"
 
 
+def import_graph(root: Path, packages: Iterable[str]) -> dict[str, set[str]]:
+    """Module -> the project modules it imports. An import names the longest module that
+    exists (`from polls.models import Poll` is polls.models; "polls.Poll" is the polls
+    package); imports of modules outside `packages` are left out."""
+    files = {
+        module_name(path, root): path
+        for package in packages
+        for path in python_files(root, package)
+    }
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        for imp in imports_of(path, root):
+            parts = imp.module.split(".")
+            while parts and ".".join(parts) not in files:
+                parts.pop()
+            target = ".".join(parts)
+            if target and target != name:
+                graph[name].add(target)
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each circle of imports, as the sorted modules of one strongly connected component
+    (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def test_staff_is_the_bottom_layer():
+    _require_app("staff")
+    assert offending(BASE_DIR, ["staff"], set(PROJECT_PACKAGES) - {"staff"}) == []
+
+
+def test_no_app_imports_config():
+    # config is the top (its urls import every app); settings are read through django.conf.
+    for app in APPS:
+        _require_app(app)
+    assert offending(BASE_DIR, APPS, {"config"}) == []
+
+
+def test_no_import_circles_between_project_modules():
+    graph = import_graph(BASE_DIR, PROJECT_PACKAGES)
+    assert len(graph) > 50, "the import graph is missing modules: test is stale"
+    assert import_cycles(graph) == []
+
+
+# Models that views reach only through staff.access.reach (its RULES), never fetched directly.
+GUARDED_MODELS = {"Poll", "Register", "ImportJob", "SampleDraw"}
+FETCHES = {"get_object_or_404", "get_list_or_404"}
+
+
+def _root_name(node: ast.AST) -> str:
+    while isinstance(node, (ast.Attribute, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def direct_fetches(root: Path, packages: Iterable[str]) -> list[str]:
+    """Views (views.py, *_views.py, api.py) that fetch a guarded model themselves:
+    get_object_or_404(Poll, ...), get_object_or_404(Poll.objects..., ...) or Poll.objects.get()."""
+    problems = []
+    for package in packages:
+        for path in python_files(root, package):
+            if not (path.name in ("views.py", "api.py") or path.name.endswith("_views.py")):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in FETCHES and node.args:
+                    model = _root_name(node.args[0])
+                elif name == "get" and isinstance(func, ast.Attribute):
+                    model = _root_name(func.value)
+                else:
+                    continue
+                if model in GUARDED_MODELS:
+                    problems.append(f"{path.relative_to(root)}:{node.lineno} fetches {model}")
+    return sorted(problems)
+
+
+def test_views_reach_polls_registers_imports_and_samples_only_through_staff_access():
+    assert direct_fetches(BASE_DIR, APPS) == []
+
+
+def test_the_fetch_check_sees_direct_fetches(tmp_path: Path):
+    (tmp_path / "polls").mkdir()
+    (tmp_path / "polls" / "views.py").write_text(
+        "a = get_object_or_404(Poll, slug=s)\n"
+        "b = get_object_or_404(Register.objects.defer('x'), pk=1)\n"
+        "c = Poll.objects.get(slug=s)\n"
+        "d = get_object_or_404(Section, poll=a)\n"
+        "e = reach(user, Poll, slug=s)\n"
+    )
+    (tmp_path / "polls" / "sending.py").write_text("c = Poll.objects.get(slug=s)\n")
+    assert direct_fetches(tmp_path, ["polls"]) == [
+        "polls/views.py:1 fetches Poll",
+        "polls/views.py:2 fetches Register",
+        "polls/views.py:3 fetches Poll",
+    ]
+
+
 def test_respondents_imports_neither_polls_nor_results():
     _require_app("respondents")
     assert offending(BASE_DIR, ["respondents"], {"polls", "results"}) == []
@@ -125,7 +272,7 @@ def test_polls_does_not_import_results():
 def test_nothing_outside_results_imports_results_except_url_wiring():
     # config/settings.py names "results" in INSTALLED_APPS as a string: that is no import.
     problems = offending(
-        BASE_DIR, ["config", "polls", "respondents"], {"results"}, allow=["config/urls.py"]
+        BASE_DIR, ["config", "staff", "polls", "respondents"], {"results"}, allow=["config/urls.py"]
     )
     assert problems == []
 
@@ -189,3 +336,57 @@ def test_walker_resolves_relative_imports_inside_a_package(fake_project: Path):
     init = fake_project / "results" / "stats" / "__init__.py"
     modules = {imp.module for imp in imports_of(init, fake_project)}
     assert modules == {"results.stats.proportions", "results.stats.proportions.shares"}
+
+
+# --- the layer and circle checks themselves -----------------------------------------------------
+
+
+@pytest.fixture
+def fake_circles(tmp_path: Path) -> Path:
+    files = {
+        "config/__init__.py": "",
+        "config/settings.py": "",
+        "staff/__init__.py": "",
+        "staff/access.py": "from polls.models import Poll\n",
+        "polls/__init__.py": "",
+        "polls/models.py": "from django.db import models\n",
+        "polls/sending.py": "from .models import Poll\ndef q():\n    from .tasks import send\n",
+        "polls/tasks.py": "from .sending import q\n",
+        "polls/views.py": "from config.settings import X\nfrom . import sending\n",
+        "polls/typed.py": (
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .hinted import H\n"
+        ),
+        "polls/hinted.py": "from polls import typed\n",
+        "polls/migrations/0001_initial.py": "import polls.tasks\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_circle_check_finds_lazy_and_type_checking_circles(fake_circles: Path):
+    graph = import_graph(fake_circles, ["config", "staff", "polls"])
+    assert "polls.migrations.0001_initial" not in graph
+    assert graph["polls.views"] == {"config.settings", "polls", "polls.sending"}
+    assert import_cycles(graph) == [
+        ["polls.hinted", "polls.typed"],
+        ["polls.sending", "polls.tasks"],
+    ]
+
+
+def test_circle_check_finds_a_long_circle_and_nothing_in_a_tree():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"d", "a"}}
+    assert import_cycles(graph) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_layer_checks_find_imports_of_config_and_from_the_bottom(fake_circles: Path):
+    assert offending(fake_circles, ["polls", "staff"], {"config"}) == [
+        "polls/views.py:1 imports config.settings",
+        "polls/views.py:1 imports config.settings.X",
+    ]
+    assert offending(fake_circles, ["staff"], {"config", "polls"}) == [
+        "staff/access.py:1 imports polls.models",
+        "staff/access.py:1 imports polls.models.Poll",
+    ]

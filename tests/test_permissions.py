@@ -1,4 +1,5 @@
-"""Every URL in the URL map, opened by each role: anonymous, member (with a token), editor, admin.
+"""Every URL in the URL map, opened by each role: anonymous, member (with a token), editor, admin,
+a staff user without a role and an inactive editor (the rules are in staff/access.py).
 
 A new URL without an entry in EXPECTED fails `test_every_url_has_a_stated_permission`, so each
 later page must say who may see it.
@@ -21,35 +22,188 @@ from tests.factories import (
     staff_user,
 )
 
-ROLES = ["anonymous", "member", "editor", "admin"]
+# staff_no_role: is_staff but in no role group; inactive: an Editor whose account is switched off
+# (Django does not keep an inactive user logged in: it is an anonymous visitor).
+ROLES = ["anonymous", "member", "editor", "admin", "staff_no_role", "inactive"]
 LOGIN = "login"
 
 # name -> expected status per role (a redirect to the login page is written "login").
 EXPECTED = {
-    "home": {"anonymous": 302, "member": 302, "editor": 302, "admin": 302},
-    "answer": {"anonymous": 404, "member": 200, "editor": 404, "admin": 404},
+    "home": {
+        "anonymous": 302,
+        "member": 302,
+        "editor": 302,
+        "admin": 302,
+        "staff_no_role": 302,
+        "inactive": 302,
+    },
+    "answer": {
+        "anonymous": 404,
+        "member": 200,
+        "editor": 404,
+        "admin": 404,
+        "staff_no_role": 404,
+        "inactive": 404,
+    },
     # The world's poll has no open link: its /p/<slug>/ is the 404 page for everyone.
-    "open-answer": {"anonymous": 404, "member": 404, "editor": 404, "admin": 404},
-    "staff-home": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
-    "poll-results": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
-    "login": {"anonymous": 200, "member": 200, "editor": 200, "admin": 200},
-    "logout": {"anonymous": 405, "member": 405, "editor": 405, "admin": 405},
-    "set_language": {"anonymous": 302, "member": 302, "editor": 302, "admin": 302},
+    "open-answer": {
+        "anonymous": 404,
+        "member": 404,
+        "editor": 404,
+        "admin": 404,
+        "staff_no_role": 404,
+        "inactive": 404,
+    },
+    "staff-home": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "poll-results": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "login": {
+        "anonymous": 200,
+        "member": 200,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 200,
+        "inactive": 200,
+    },
+    # The way back in for staff who forgot their password: open to everyone.
+    **{
+        name: {role: 200 for role in ROLES}
+        for name in [
+            "password_reset",
+            "password_reset_done",
+            "password_reset_confirm",
+            "password_reset_complete",
+        ]
+    },
+    "logout": {
+        "anonymous": 405,
+        "member": 405,
+        "editor": 405,
+        "admin": 405,
+        "staff_no_role": 405,
+        "inactive": 405,
+    },
+    "set_language": {
+        "anonymous": 302,
+        "member": 302,
+        "editor": 302,
+        "admin": 302,
+        "staff_no_role": 302,
+        "inactive": 302,
+    },
     # Registers and samples hold personal data: the Admin role only.
-    "register-list": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
-    "register-detail": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
-    "sample-new": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
-    "import-job": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
-    "sample-detail": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
-    "sample-csv": {"anonymous": LOGIN, "member": LOGIN, "editor": 403, "admin": 200},
+    "register-list": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "register-detail": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "sample-new": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "import-job": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "sample-detail": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "sample-csv": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
     # Coding open answers: Editor and Admin; codes and assignments are POST only.
-    "coding-home": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
-    "coding-question": {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200},
-    "coding-add-code": {"anonymous": 405, "member": 405, "editor": 405, "admin": 405},
-    "coding-assign": {"anonymous": 405, "member": 405, "editor": 405, "admin": 405},
+    "coding-polls": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "coding-home": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "coding-question": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "coding-add-code": {
+        "anonymous": 405,
+        "member": 405,
+        "editor": 405,
+        "admin": 405,
+        "staff_no_role": 405,
+        "inactive": 405,
+    },
+    "coding-assign": {
+        "anonymous": 405,
+        "member": 405,
+        "editor": 405,
+        "admin": 405,
+        "staff_no_role": 405,
+        "inactive": 405,
+    },
     # The authoring studio: Editor and Admin; moves are POST only.
     **{
-        name: {"anonymous": LOGIN, "member": LOGIN, "editor": 200, "admin": 200}
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 200,
+            "admin": 200,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
         for name in [
             "studio-polls",
             "studio-poll-new",
@@ -68,11 +222,39 @@ EXPECTED = {
             "studio-export",
         ]
     },
-    "studio-section-move": {"anonymous": LOGIN, "member": LOGIN, "editor": 405, "admin": 405},
-    "studio-question-move": {"anonymous": LOGIN, "member": LOGIN, "editor": 405, "admin": 405},
+    "studio-section-move": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 405,
+        "admin": 405,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "studio-question-move": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 405,
+        "admin": 405,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
     # The API (DRF, session login): Editor or Admin; others get 403, not a login redirect.
-    "api-poll-results": {"anonymous": 403, "member": 403, "editor": 200, "admin": 200},
-    "api-schema": {"anonymous": 403, "member": 403, "editor": 200, "admin": 200},
+    "api-poll-results": {
+        "anonymous": 403,
+        "member": 403,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": 403,
+    },
+    "api-schema": {
+        "anonymous": 403,
+        "member": 403,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": 403,
+    },
 }
 
 # URLs whose <pk> is the primary key of one of the world's objects.
@@ -130,6 +312,8 @@ def world(db):
         "users": {
             "editor": staff_user("Editor"),
             "admin": staff_user("Admin"),
+            "staff_no_role": UserFactory(is_staff=True),
+            "inactive": staff_user("Editor", is_active=False),
         },
     }
 
@@ -195,6 +379,40 @@ def test_a_logged_in_non_staff_user_is_refused_the_staff_pages(client, world):
     client.force_login(UserFactory(is_staff=False))
     assert client.get("/staff/").status_code == 403
     assert client.get("/staff/polls/verklighet/results/").status_code == 403
+
+
+def test_a_staff_user_without_a_role_is_refused_the_dashboard(client, world):
+    # The dashboard let any is_staff user in while the API refused them (issue 8).
+    client.force_login(world["users"]["staff_no_role"])
+    assert client.get("/staff/").status_code == 403
+    assert client.get("/staff/polls/verklighet/results/").status_code == 403
+    assert client.get("/api/v1/polls/verklighet/results/").status_code == 403
+
+
+def test_an_inactive_editor_is_sent_to_the_login_page(client, world):
+    client.force_login(world["users"]["inactive"])
+    response = client.get("/staff/studio/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("role", ["editor", "staff_no_role"])
+def test_the_django_admin_refuses_editors_and_staff_without_a_role(role, client, world):
+    client.force_login(world["users"][role])
+    for name, route in walk():
+        if not name.startswith("admin:") or name in ("admin:login", "admin:logout"):
+            continue
+        url = concrete(route, world["values"])
+        assert client.get(url).status_code in (403, 404), url
+    assert client.get("/admin/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["admin", "superuser"])
+def test_the_django_admin_is_for_superusers_and_the_admin_role(role, client, world):
+    user = UserFactory(is_staff=True, is_superuser=True) if role == "superuser" else None
+    client.force_login(user or world["users"][role])
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/respondents/register/").status_code == 200
 
 
 def test_editors_cannot_change_the_member_register_in_the_admin(client, world):

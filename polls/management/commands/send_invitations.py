@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from polls.models import Poll
-from polls.sending import invitations_create, invitations_queue
+from polls.sending import invitations_create
+from polls.tasks import invitations_queue
 from respondents.models import SampleDraw
 
 

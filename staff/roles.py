@@ -1,12 +1,17 @@
-"""The staff roles as Django groups, kept in step with the models after every migrate."""
+"""The staff roles as Django groups, kept in step with the models after every migrate.
+
+The group permissions are what the Django admin checks (see `staff.admin_site`); the staff
+pages check the roles themselves (`staff.access`)."""
 
 from django.contrib.auth.models import Group, Permission
 
+from .access import ADMIN, EDITOR
+
 ROLES = {
-    "Editor": {
+    EDITOR: {
         "polls": ["poll", "question", "option"],
     },
-    "Admin": {
+    ADMIN: {
         "respondents": ["register", "member", "sampledraw", "samplemember"],
         "polls": ["poll", "question", "option", "invitation"],
     },

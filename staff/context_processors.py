@@ -1,0 +1,40 @@
+"""What base.html's staff menu shows: the sections the user's roles reach (staff.access)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .access import DJANGO_ADMIN_ROLES, POLL_ROLES, RULES, roles_of
+
+# URL name -> the menu section it belongs to (for aria-current).
+SECTIONS = {
+    "staff-home": "results",
+    "poll-results": "results",
+    "coding-polls": "coding",
+    "coding-home": "coding",
+    "coding-question": "coding",
+    "register-list": "registers",
+    "register-detail": "registers",
+    "sample-new": "registers",
+    "sample-detail": "registers",
+    "import-job": "registers",
+}
+
+
+def staff_navigation(request: Any) -> dict[str, Any]:
+    """`staff_nav`: None for visitors without a staff role (members, role-less staff), else
+    which links they may follow and the section of the current page. One query."""
+    user = getattr(request, "user", None)
+    held = roles_of(user) if user is not None else frozenset()
+    if not held:
+        return {"staff_nav": None}
+    match = getattr(request, "resolver_match", None)
+    name = match.url_name if match else ""
+    return {
+        "staff_nav": {
+            "polls": bool(held & set(POLL_ROLES)),
+            "registers": bool(held & set(RULES["respondents.Register"])),
+            "django_admin": user.is_superuser or bool(held & set(DJANGO_ADMIN_ROLES)),
+            "current": "studio" if (name or "").startswith("studio-") else SECTIONS.get(name, ""),
+        }
+    }
