@@ -24,6 +24,7 @@ import asyncio
 import json
 import random
 import re
+import resource
 import sys
 import time
 from collections import Counter, defaultdict
@@ -172,6 +173,7 @@ async def main_async(args: argparse.Namespace) -> dict:
         "errors": dict(run.errors),
         "error_examples": run.examples,
         "out_of_tokens": run.out_of_tokens,
+        "driver_cpu": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
         "latency_ms": {
             kind: {
                 "n": len(values),

@@ -23,7 +23,8 @@ servers as it is (the product's cache and broker, as in production); unset, they
 
 Prints completed submissions/s, p50/p95/p99 per request type, errors, the ratios and the
 machine line; `--profile N` also samples the product's workers with py-spy for N seconds in the
-middle of the run and prints where the time goes. Figures go to bench/RESULTS.md by hand.
+middle of the run and prints where the time goes (py-spy takes CPU from the same two cores:
+record the figures from a run without it). Figures go to bench/RESULTS.md by hand.
 """
 
 from __future__ import annotations
@@ -274,7 +275,7 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
             f"--duration={args.duration}",
             f"--concurrency={args.concurrency}",
         ]
-        cpu_before = server.cpu_seconds()
+        cpu_before, machine_before = server.cpu_seconds(), machine_cpu()
         driver = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         profile = None
         if args.profile and mode == "flow":
@@ -283,10 +284,20 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
         out, _ = driver.communicate(timeout=args.duration + 120)
         result = json.loads(out)
         result["server_cpu"] = server.cpu_seconds() - cpu_before
+        (busy, total), (busy_before, total_before) = machine_cpu(), machine_before
+        busy, total = busy - busy_before, total - total_before
+        result["machine_busy"] = busy / total if total else float("nan")
         result["profile"] = profile
         if driver.returncode:
             raise SystemExit(f"the load driver failed ({driver.returncode})")
         return result
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, in ticks (Linux /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def py_spy(server: Gunicorn, *, seconds: float) -> str | None:
@@ -306,7 +317,7 @@ def py_spy(server: Gunicorn, *, seconds: float) -> str | None:
                 "--duration",
                 str(max(1, int(seconds))),
                 "--rate",
-                "200",
+                "100",
                 "--format",
                 "raw",
                 "--output",
@@ -359,8 +370,8 @@ def frame_file(frame: str) -> str:
     return f" ({where.rsplit(':', 1)[0]})"
 
 
-def pgbench(*, plan: dict, args: argparse.Namespace, database_url: str) -> dict:
-    """The same transaction as the minimal view, in pgbench with as many clients."""
+def pgbench(*, plan: dict, args: argparse.Namespace, database_url: str, clients: int) -> dict:
+    """The same transaction as the minimal view, in pgbench with `clients` clients."""
     binary = shutil.which("pgbench")
     if binary is None:
         return {"error": "pgbench not found (apt-get install postgresql-client)"}
@@ -389,7 +400,7 @@ END;
             [
                 binary,
                 "--no-vacuum",
-                f"--client={args.concurrency}",
+                f"--client={clients}",
                 "--jobs=2",
                 f"--time={max(1, int(args.duration))}",
                 f"--file={file.name}",
@@ -438,6 +449,10 @@ def print_run(title: str, result: dict) -> None:
             f"  server CPU {result['server_cpu']:.1f} s: {cpu_ms / result['submitted']:.1f} ms per"
             f" submission, {cpu_ms / max(requests, 1):.1f} ms per request ({requests} requests)"
         )
+    print(
+        f"  load driver CPU {result['driver_cpu']:.1f} s; the machine's CPUs were"
+        f" {100 * result['machine_busy']:.0f} % busy (everything on it, other users included)"
+    )
     if result["out_of_tokens"]:
         print("  NOTE: the run used up its invitations before the time was over (--invitations)")
     print_latencies(result)
@@ -500,7 +515,7 @@ def main() -> int:  # noqa: C901, PLR0915 (a straight script)
         poll_id=plan["flow"]["poll_id"], status=Invitation.Status.COMPLETED
     ).count()
 
-    minimal = postgres = None
+    minimal = postgres = postgres_at_workers = None
     if not args.skip_ceilings:
         ceiling_server = Gunicorn(settings="bench._minimal_settings", workers=args.workers, env=env)
         try:
@@ -508,7 +523,14 @@ def main() -> int:  # noqa: C901, PLR0915 (a straight script)
             minimal = drive(mode="minimal", server=ceiling_server, plan=plan["ceiling"], args=args)
         finally:
             ceiling_server.stop()
-        postgres = pgbench(plan=plan["ceiling"], args=args, database_url=database_url)
+        postgres = pgbench(
+            plan=plan["ceiling"], args=args, database_url=database_url, clients=args.concurrency
+        )
+        # As many transactions at once as the server can have (one per sync worker): what
+        # PostgreSQL gives the minimal view when every commit waits for its WAL flush.
+        postgres_at_workers = pgbench(
+            plan=plan["ceiling"], args=args, database_url=database_url, clients=args.workers
+        )
 
     print()
     print(
@@ -533,6 +555,12 @@ def main() -> int:  # noqa: C901, PLR0915 (a straight script)
                 f" {postgres.get('latency_avg_ms', float('nan')):.1f} ms"
                 + (f", {postgres['failed']}" if "failed" in postgres else "")
             )
+    if postgres_at_workers is not None and "per_second" in postgres_at_workers:
+        print(
+            f"PostgreSQL (pgbench, {args.workers} clients = the workers):"
+            f" {postgres_at_workers['per_second']:.0f}/s, latency average"
+            f" {postgres_at_workers.get('latency_avg_ms', float('nan')):.1f} ms"
+        )
     if minimal and minimal["per_second"]:
         print(
             f"product / minimal view: {100 * flow['per_second'] / minimal['per_second']:.1f} %"
