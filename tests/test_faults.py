@@ -260,7 +260,7 @@ def test_a_member_submitting_while_postgresql_restarts_gets_try_again_and_loses_
         server.stop()
 
 
-def test_the_try_again_page_is_english_for_a_member_who_chose_english(settings) -> None:
+def test_the_try_again_page_is_english_for_a_member_who_chose_english() -> None:
     from django.db import OperationalError
     from django.test import RequestFactory
     from django.utils import translation
