@@ -13,7 +13,8 @@ CHROMIUM_BIN := /usr/bin/chromium
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help install demo test lint format worker bench migrations-check messages chromium
+.PHONY: help install demo test lint format worker bench migrations-check messages chromium \
+	backup restore
 
 help:
 	@echo "make install           uv (if missing) and the locked dependencies (.venv)"
@@ -25,6 +26,8 @@ help:
 	@echo "make migrations-check  fail when a model change has no migration"
 	@echo "make messages          makemessages (sv) and compilemessages"
 	@echo "make chromium          install Debian's Chromium for browser tests (as root)"
+	@echo "make backup            pg_dump -Fc of DATABASE_URL to BACKUP (default backups/medlemsrost-<time>.dump)"
+	@echo "make restore           pg_restore --clean of BACKUP (default: the newest in backups/) into DATABASE_URL"
 
 install:
 	@if ! $(UV) --version >/dev/null 2>&1; then
@@ -128,3 +131,39 @@ messages: install
 	fi
 	$(RUN) python manage.py makemessages -l sv --no-location --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(RUN) python manage.py compilemessages --ignore=.venv
+
+# Backups of the PostgreSQL database named by DATABASE_URL (pg_dump's custom format). The
+# demo's SQLite is refused: copy db.sqlite3 with the server stopped instead.
+define require_postgres_url
+url="$${DATABASE_URL:-}"
+case "$$url" in
+  postgres://*|postgresql://*|pgsql://*|psql://*) url="postgresql://$${url#*://}" ;;
+  *) echo "make $@: DATABASE_URL is not a PostgreSQL URL ($${url:-unset: the demo on SQLite});" \
+       "pg_dump/pg_restore work on PostgreSQL only. For SQLite, stop the server and copy db.sqlite3." >&2
+     exit 2 ;;
+esac
+endef
+
+backup:
+	@$(require_postgres_url)
+	file="$${BACKUP:-backups/medlemsrost-$$(date +%Y%m%d-%H%M%S).dump}"
+	mkdir -p "$$(dirname "$$file")"
+	# Written beside the target and renamed when complete: a failed dump never looks like a backup.
+	trap 'rm -f "$$file.partial"' EXIT
+	pg_dump --format=custom --no-owner --file="$$file.partial" --dbname="$$url"
+	mv "$$file.partial" "$$file"
+	echo "make backup: $$file ($$(du -h "$$file" | cut -f1))"
+
+restore:
+	@$(require_postgres_url)
+	file="$${BACKUP:-$$(ls -1t backups/medlemsrost-*.dump 2>/dev/null | head -n 1)}"
+	if [ -z "$$file" ] || [ ! -f "$$file" ]; then
+	  echo "make restore: no backup to restore (BACKUP=$${file:-unset}; none in backups/)." \
+	    "Say which: make restore BACKUP=backups/medlemsrost-<time>.dump" >&2
+	  exit 2
+	fi
+	echo "make restore: $$file into $${url%%\?*} (replacing what is there)"
+	# One transaction: a restore that fails leaves the database as it was.
+	pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error \
+	  --dbname="$$url" "$$file"
+	echo "make restore: done"

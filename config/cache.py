@@ -1,0 +1,116 @@
+"""Redis as Django's cache, where a Redis that does not answer is an empty cache, not an error.
+
+The cache holds nothing that is not also in PostgreSQL (results, counts, generations, locks of
+the count-in), so when Redis is down or restarting the members must still answer and staff still
+see results, only slower: every read is a miss, writes are dropped, and `add` reports success.
+That last one is deliberate: `add` is how `results.caching` takes a poll's lock and makes a
+generation, and with nothing cached there is nothing for the lock to protect; reporting failure
+would make every submit wait the lock's full timeout. `incr` counts from nothing.
+
+A connection is given up after `socket_connect_timeout` (2 s unless OPTIONS says otherwise), so
+an unreachable host costs each request seconds, not minutes. Failures are logged at most once a
+minute per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+LOG_EVERY_SECONDS = 60.0
+
+
+class ForgivingRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        params = {**params, "OPTIONS": {"socket_connect_timeout": 2, **params.get("OPTIONS", {})}}
+        super().__init__(server, params)
+        self._logged_at = float("-inf")
+
+    def _unavailable(self, operation: str, error: Exception) -> None:
+        now = time.monotonic()
+        if now - self._logged_at >= LOG_EVERY_SECONDS:
+            self._logged_at = now
+            logger.warning("Redis cache unavailable (%s, served as a miss): %s", operation, error)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except UNAVAILABLE as error:
+            self._unavailable("get", error)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except UNAVAILABLE as error:
+            self._unavailable("get_many", error)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except UNAVAILABLE as error:
+            self._unavailable("has_key", error)
+            return False
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except UNAVAILABLE as error:
+            self._unavailable("add", error)
+            return True  # see the module's docstring
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except UNAVAILABLE as error:
+            self._unavailable("set", error)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except UNAVAILABLE as error:
+            self._unavailable("set_many", error)
+            return list(data)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except UNAVAILABLE as error:
+            self._unavailable("touch", error)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except UNAVAILABLE as error:
+            self._unavailable("delete", error)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            super().delete_many(keys, version)
+        except UNAVAILABLE as error:
+            self._unavailable("delete_many", error)
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except UNAVAILABLE as error:
+            self._unavailable("incr", error)
+            return delta
+
+    def clear(self):
+        try:
+            return super().clear()
+        except UNAVAILABLE as error:
+            self._unavailable("clear", error)
+            return False
