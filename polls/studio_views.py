@@ -9,6 +9,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
@@ -459,6 +461,7 @@ def _member_page(
 
 @editor_required
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})  # the preview frames it; no other site may
 @require_http_methods(["GET", "POST"])
 def test_run(request: HttpRequest, slug: str) -> HttpResponse:
     """Permission: Editor, Admin. The member's flow without an invitation: pages, Next and Back,

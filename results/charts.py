@@ -79,7 +79,8 @@ def share_bar_figure(
                 "orientation": "h",
                 # The share stands in the axis label, where no error bar can cross it.
                 "y": [
-                    f"{wrap(label)}  <b>{percent(e.share, language)}</b>"
+                    # No <b>: plotly writes it as a style attribute, which the CSP refuses.
+                    f"{wrap(label)}  {percent(e.share, language)}"
                     for label, e in zip(labels, estimates, strict=True)
                 ],
                 "x": x,

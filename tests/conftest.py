@@ -206,11 +206,24 @@ def browser_page_factory(needs_chromium: None, _chromium: Any) -> Iterator[Calla
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # Every browser test is also a Content Security Policy test: Chromium reports each
+        # blocked script, style or frame on the console.
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
 
+    violations: list[str] = []
     yield make
     for context in contexts:
         context.close()
+    assert not violations, "The page broke its Content Security Policy:\n" + "\n".join(violations)
 
 
 @pytest.fixture

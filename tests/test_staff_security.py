@@ -90,3 +90,13 @@ def test_the_demo_settings_do_not_force_https():
 
     assert not settings.HTTPS
     assert not settings.SESSION_COOKIE_SECURE
+
+
+@pytest.mark.django_db
+def test_every_page_forbids_inline_script_and_style(client):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy
