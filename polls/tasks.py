@@ -2,8 +2,8 @@ import smtplib
 
 from celery import shared_task
 
-from .fieldwork import polls_close_due
-from .sending import invitation_batch_send
+from .fieldwork.closing import polls_close_due
+from .fieldwork.sending import invitation_batch_send
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=30)

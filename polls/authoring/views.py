@@ -22,11 +22,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.access import editor_required
 
+from ..answering.inputs import AnswerSheet, PageForm, question_numbers
+from ..answering.responses import Page, poll_pages, poll_questions
+from ..conditions import validate_conditions
+from ..models import Poll, Question, Section
 from . import studio
-from .answering import Page, poll_pages, poll_questions
-from .conditions import validate_conditions
-from .forms import AnswerSheet, PageForm, question_numbers
-from .models import Poll, Question, Section
+from .forms import (
+    ConditionForm,
+    DuplicateForm,
+    ImportForm,
+    OptionForm,
+    PollForm,
+    QuestionForm,
+    QuestionNewForm,
+    RowForm,
+    SectionForm,
+    initial_of,
+    item_formset,
+    item_initial,
+)
 from .questionnaire_json import QuestionnaireError, poll_export_json, poll_import
 from .studio import (
     KIND_FEATURES,
@@ -49,20 +63,6 @@ from .studio import (
     section_create,
     section_update,
     suggest_question_code,
-)
-from .studio_forms import (
-    ConditionForm,
-    DuplicateForm,
-    ImportForm,
-    OptionForm,
-    PollForm,
-    QuestionForm,
-    QuestionNewForm,
-    RowForm,
-    SectionForm,
-    initial_of,
-    item_formset,
-    item_initial,
 )
 
 
@@ -431,8 +431,8 @@ def _test_key(poll: Poll) -> str:
 def _member_page(
     request: HttpRequest, poll: Poll, sheet: AnswerSheet, form: PageForm, status: int = 200
 ) -> HttpResponse:
-    """The member's answer page (polls/answer.html, the same context as polls.views), drawn
-    with the member's header: no staff menu."""
+    """The member's answer page (polls/answer.html, the same context as polls.answering.views),
+    drawn with the member's header: no staff menu."""
     active = sheet.active_pages()
     indexes = [page.index for page in active]
     position = indexes.index(form.page.index) + 1 if form.page.index in indexes else 1

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .answering import poll_questions
-from .models import GridRow, Option, Poll, Question, Section
+from ..answering.responses import poll_questions
+from ..models import GridRow, Option, Poll, Question, Section
 from .studio import (
     CODE_RE,
     KIND_FEATURES,

@@ -1,6 +1,6 @@
 """The studio's forms: they validate what an editor typed and hand plain values to the services
-in `polls.studio`, which write. Fields come from the models (labels, help texts, lengths), so the
-studio and the admin say the same thing."""
+in `polls.authoring.studio`, which write. Fields come from the models (labels, help texts,
+lengths), so the studio and the admin say the same thing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import GridRow, Option, Poll, Question, Section
+from ..models import GridRow, Option, Poll, Question, Section
 from .studio import (
     CODE_RE,
     KIND_FEATURES,
@@ -22,7 +22,7 @@ from .studio import (
     ItemSpec,
 )
 
-# The settings each kind feature brings (see polls.studio.KIND_FEATURES).
+# The settings each kind feature brings (see polls.authoring.studio.KIND_FEATURES).
 FEATURE_FIELDS = {
     "randomize": ("randomize_options",),
     "max_choices": ("max_choices",),

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from .answering import AnswerRow, Page, displayed_options, displayed_rows
-from .conditions import condition_option_ids, visible_questions
-from .models import Option, Question
+from ..conditions import condition_option_ids, visible_questions
+from ..models import Option, Question
+from .responses import AnswerRow, Page, displayed_options, displayed_rows
 
 Raw = Mapping[str, list[str]]
 

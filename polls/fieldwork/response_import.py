@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 
 from respondents.importing import ImportFileError, decode
 
-from .models import Answer, Option, Poll, Question, Response
+from ..models import Answer, Option, Poll, Question, Response
 
 __all__ = [
     "ImportedResponses",

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .answering import AnswerRow, open_response_submit
-from .models import Poll, Question
+from ..models import Poll, Question
+from .responses import AnswerRow, open_response_submit
 
 COOKIE_SALT = "polls.open_link.answered"
 COOKIE_MAX_AGE = 400 * 24 * 60 * 60  # the longest browsers keep a cookie

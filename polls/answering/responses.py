@@ -14,8 +14,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .conditions import flow_order, visible_questions
-from .models import (
+from ..conditions import flow_order, visible_questions
+from ..models import (
     Answer,
     Draft,
     GridRow,
@@ -251,7 +251,7 @@ def open_response_submit(
 ) -> Response:
     """An answer through an open link (`Poll.open_link`): an anonymous response without
     reporting attributes, since nothing is known about who answered. "Once per browser" is
-    the view's cookie (see polls.open_link), not a guarantee, so there is nothing to claim
+    the view's cookie (see polls.answering.open_link), not a guarantee, so there is nothing to claim
     here; the poll is read again, so a link closed meanwhile refuses the answer."""
     poll = Poll.objects.get(pk=poll.pk)
     if not poll.open_link or not poll.is_accepting_answers():

@@ -9,7 +9,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .answering import (
+from ..models import Invitation, Poll, Question
+from .inputs import AnswerSheet, PageForm
+from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
+from .responses import (
     AlreadyAnswered,
     AnswerRow,
     Page,
@@ -21,9 +24,6 @@ from .answering import (
     poll_questions,
     response_submit,
 )
-from .forms import AnswerSheet, PageForm
-from .models import Invitation, Poll, Question
-from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 
 
 def _status_page(
@@ -199,7 +199,7 @@ def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
 
     The same pages as an invitation's; the answers in progress live in the session. Any other
     poll (or a draft) is the same 404 page as an unknown token: the address reveals nothing.
-    Once per browser only: see polls.open_link for the limits.
+    Once per browser only: see polls.answering.open_link for the limits.
     """
     poll = open_link_poll(slug)
     if poll is None:

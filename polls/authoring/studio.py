@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .answering import AnswerRow
-from .conditions import flow_order, validate_conditions
-from .models import GridRow, Option, Poll, Question, Section, TextEdit
+from ..answering.responses import AnswerRow
+from ..conditions import flow_order, validate_conditions
+from ..models import GridRow, Option, Poll, Question, Section, TextEdit
 
 Kind = Question.Kind
 

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from respondents.models import SampleDraw
 
-from .models import Invitation, Poll
+from ..models import Invitation, Poll
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def invitations_create(*, poll: Poll, draw: SampleDraw) -> int:
 
 def invitations_queue(*, poll: Poll) -> int:
     """Queue the poll's unsent invitations for sending, one Celery task per batch."""
-    from .tasks import send_invitation_batch
+    from ..tasks import send_invitation_batch
 
     ids = list(
         Invitation.objects.filter(poll=poll, status=Invitation.Status.QUEUED)
