@@ -151,9 +151,6 @@ class Question(Translated, models.Model):
         RANKING = "ranking", _("ranking")
         GRID = "grid", _("grid")
 
-    # Kinds whose answers are options a later question's condition can test.
-    CONDITION_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
-
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="questions")
     # RESTRICT, not PROTECT: deleting the whole poll may still delete its sections.
     section = models.ForeignKey(

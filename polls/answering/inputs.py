@@ -17,6 +17,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from ..conditions import condition_option_ids, visible_questions
+from ..kinds import KINDS
 from ..models import Option, Question
 from .responses import AnswerRow, Page, displayed_options, displayed_rows
 
@@ -577,14 +578,21 @@ class GridInput(QuestionInput):
             )
 
 
+_INPUT_CLASSES: dict[str, type[QuestionInput]] = {
+    cls.__name__: cls
+    for cls in (
+        SingleInput,
+        MultipleInput,
+        ScaleInput,
+        NumberInput,
+        TextInput,
+        RankingInput,
+        GridInput,
+    )
+}
+# Kind -> input class, as `polls.kinds.KINDS` names them.
 INPUTS: dict[str, type[QuestionInput]] = {
-    Question.Kind.SINGLE: SingleInput,
-    Question.Kind.MULTIPLE: MultipleInput,
-    Question.Kind.SCALE: ScaleInput,
-    Question.Kind.NUMBER: NumberInput,
-    Question.Kind.TEXT: TextInput,
-    Question.Kind.RANKING: RankingInput,
-    Question.Kind.GRID: GridInput,
+    kind: _INPUT_CLASSES[spec.input] for kind, spec in KINDS.items()
 }
 
 

@@ -21,11 +21,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from ..answering.responses import poll_questions
+from ..kinds import CONDITION_KINDS, KINDS
 from ..models import GridRow, Option, Poll, Question, Section
 from .studio import (
     CODE_RE,
-    KIND_FEATURES,
-    KINDS_NEEDING_OPTIONS,
     QUESTION_STRUCTURE_FIELDS,
     QUESTION_TEXT_FIELDS,
     RESERVED_SLUGS,
@@ -72,7 +71,7 @@ def poll_export(poll: Poll) -> dict[str, Any]:
     keys = {section.pk: f"page-{i}" for i, section in enumerate(sections, start=1)}
     questions = []
     for q in poll_questions(poll):
-        features = KIND_FEATURES[q.kind]
+        features = KINDS[q.kind].features
         condition = None
         if q.condition_question_id is not None:
             condition = {
@@ -488,7 +487,9 @@ def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
         if nlow is not None and nhigh is not None and nlow > nhigh:
             r.problem(_join(path, "number_max"), _("must not be below number_min"))
 
-        features = KIND_FEATURES.get(kind, frozenset({"options", "rows"}))
+        kind_spec = KINDS.get(kind)
+        # An unknown kind was reported already: its options and rows are read, not judged.
+        features = kind_spec.features if kind_spec else frozenset({"options", "rows"})
         spec["options"] = _read_items(
             r,
             q,
@@ -507,20 +508,20 @@ def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
             text_length=_field_length(GridRow, "text_sv"),
             flags=(),
         )
-        if kind:
+        if kind_spec:
             if spec["options"] and "options" not in features:
                 r.problem(
                     _join(path, "options"),
                     _("a %(kind)s question has no options") % {"kind": kind},
                 )
-            if not spec["options"] and kind in KINDS_NEEDING_OPTIONS:
+            if not spec["options"] and kind_spec.needs_options:
                 r.problem(
                     _join(path, "options"),
                     _("a %(kind)s question needs at least one option") % {"kind": kind},
                 )
             if spec["rows"] and "rows" not in features:
                 r.problem(_join(path, "rows"), _("only grid questions have statements"))
-            if not spec["rows"] and kind == Question.Kind.GRID:
+            if not spec["rows"] and kind_spec.needs_rows:
                 r.problem(_join(path, "rows"), _("a grid needs at least one statement"))
         spec["condition"] = q.get("condition")
         questions.append(spec)
@@ -556,7 +557,7 @@ def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
             )
             continue
         source = questions[j]
-        if source.get("kind") not in Question.CONDITION_KINDS:
+        if source.get("kind") not in CONDITION_KINDS:
             r.problem(
                 at,
                 _('question "%(code)s" has no options to choose (it is a %(kind)s question)')

@@ -29,21 +29,6 @@ from ..models import GridRow, Option, Poll, Question, Section, TextEdit
 
 Kind = Question.Kind
 
-# What each kind uses besides its text; the studio shows these settings, the JSON import checks
-# them. Scale options are the extra answers beside the points ("Vet ej"); grid options are the
-# scale its statements are rated on.
-KIND_FEATURES: dict[str, frozenset[str]] = {
-    Kind.SINGLE: frozenset({"options", "randomize"}),
-    Kind.MULTIPLE: frozenset({"options", "randomize", "max_choices"}),
-    Kind.SCALE: frozenset({"options", "scale"}),
-    Kind.NUMBER: frozenset({"number"}),
-    Kind.TEXT: frozenset({"text"}),
-    Kind.RANKING: frozenset({"options", "randomize", "max_choices"}),
-    Kind.GRID: frozenset({"options", "rows", "randomize"}),
-}
-# Kinds that cannot be answered without at least one option (scale options are optional).
-KINDS_NEEDING_OPTIONS = frozenset({Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING, Kind.GRID})
-
 # Slugs taken by the studio's own addresses (staff/studio/new/, staff/studio/import/).
 RESERVED_SLUGS = frozenset({"new", "import"})
 CODE_RE = re.compile(r"^[-\w]+\Z")

@@ -25,6 +25,7 @@ from ..answering.flow import TestProgress, answer_pages
 from ..answering.inputs import AnswerSheet, question_numbers
 from ..answering.responses import AnswerRow, poll_pages, poll_questions
 from ..conditions import validate_conditions
+from ..kinds import KINDS
 from ..models import Poll, Question, Section
 from . import studio
 from .forms import (
@@ -43,7 +44,6 @@ from .forms import (
 )
 from .questionnaire_json import QuestionnaireError, poll_export_json, poll_import
 from .studio import (
-    KIND_FEATURES,
     Refused,
     answers_readable,
     lock_message,
@@ -289,7 +289,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     question = _question(poll, pk)
     locked = poll_is_locked(poll)
     action = request.POST.get("action", "save") if request.method == "POST" else ""
-    features = KIND_FEATURES[question.kind]
+    features = KINDS[question.kind].features
     Options, Rows = item_formset(OptionForm, locked=locked), item_formset(RowForm, locked=locked)
     form = QuestionForm(
         request.POST if action == "save" else None, question=question, locked=locked
