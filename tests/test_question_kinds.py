@@ -7,7 +7,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from polls.answering.inputs import AnswerSheet, question_numbers
 from polls.answering.responses import (
     AnswerRow,
     displayed_options,
@@ -15,6 +14,7 @@ from polls.answering.responses import (
     response_submit,
     stable_shuffle,
 )
+from polls.answering.sheet import AnswerSheet, question_numbers
 from polls.models import Answer, Invitation, Question, Response
 from tests.factories import (
     PollFactory,

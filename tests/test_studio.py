@@ -11,13 +11,12 @@ from django.urls import reverse
 from polls.authoring.studio import (
     Locked,
     Refused,
-    next_wave_slug,
-    poll_duplicate,
     question_condition_set,
     question_create,
     question_move,
     question_update,
 )
+from polls.authoring.waves import next_wave_slug, poll_duplicate
 from polls.conditions import condition_set
 from polls.models import (
     Answer,

@@ -5,25 +5,20 @@ One section per page; Next and Back keep the answers in progress and redirect; N
 page checks every shown page and submits. What differs is a small strategy, a `Progress`: where
 the answers in progress are kept and whether the submit writes.
 
-    DraftProgress       an invitation's Draft row; the submit writes the response
-    SessionProgress     the open link's session (polls.answering.open_link); writes the response
-    TestProgress        the editor's session; the submit writes nothing
+    DraftProgress       an invitation's Draft row; the submit writes the response (here)
+    SessionProgress     the open link's session; writes the response (polls.answering.open_link)
+    TestProgress        the editor's session; the submit writes nothing (polls.authoring.test_mode)
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from django.contrib import messages
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
 from ..models import Invitation, Poll, Question
-from .inputs import AnswerSheet, PageForm
 from .responses import (
     AlreadyAnswered,
     AnswerRow,
@@ -34,6 +29,7 @@ from .responses import (
     poll_pages,
     response_submit,
 )
+from .sheet import AnswerSheet, PageForm
 
 
 class Progress(Protocol):
@@ -77,49 +73,6 @@ class DraftProgress:
 
     def page_context(self) -> dict[str, Any]:
         return {"open_link": False}
-
-
-class TestProgress:
-    """The studio's test mode: the answers in progress in the editor's session, a submit that
-    writes nothing (no Invitation, Draft, Response or Answer) and only forgets them. GET
-    ?restart=1 starts over with a new random option order; GET ?page=N goes to page N. The page
-    is drawn with the member's header (no staff menu) and says that nothing is saved."""
-
-    def __init__(self, request: HttpRequest, poll: Poll):
-        self.request = request
-        self.poll = poll
-        self.key = f"studio-test:{poll.pk}"
-        state = request.session.get(self.key)
-        if state is None or request.GET.get("restart"):
-            state = {"data": {}, "page": 0, "seed": secrets.token_hex(4)}
-        if request.GET.get("page", "").isdigit():
-            state["page"] = int(request.GET["page"])
-        self.state = state
-        if request.method == "GET":
-            # Kept at once: the random order (the seed) and the page asked for hold from here.
-            request.session[self.key] = state
-
-    @property
-    def seed(self) -> str:
-        return self.state["seed"]
-
-    def load(self) -> tuple[dict[str, list[str]], int]:
-        return self.state["data"], self.state["page"]
-
-    def keep(self, data: dict[str, list[str]], current_section: int) -> bool:
-        self.state["data"], self.state["page"] = data, current_section
-        self.request.session[self.key] = self.state
-        return True
-
-    def submit(self, answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
-        self.request.session.pop(self.key, None)
-
-    def page_context(self) -> dict[str, Any]:
-        messages.info(
-            self.request,
-            _("Test mode: validation runs as for members, but nothing you enter is saved."),
-        )
-        return {"user": AnonymousUser()}
 
 
 def _page(

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.access import editor_required
 
-from ..answering.flow import TestProgress, answer_pages
-from ..answering.inputs import AnswerSheet, question_numbers
+from ..answering.flow import answer_pages
 from ..answering.responses import AnswerRow, poll_pages, poll_questions
+from ..answering.sheet import AnswerSheet, question_numbers
 from ..conditions import validate_conditions
 from ..kinds import KINDS
 from ..models import Poll, Question, Section
@@ -45,12 +45,8 @@ from .forms import (
 from .questionnaire_json import QuestionnaireError, poll_export_json, poll_import
 from .studio import (
     Refused,
-    answers_readable,
     lock_message,
-    next_wave_slug,
-    next_wave_titles,
     poll_create,
-    poll_duplicate,
     poll_for_editor,
     poll_is_locked,
     poll_outline,
@@ -64,6 +60,8 @@ from .studio import (
     section_update,
     suggest_question_code,
 )
+from .test_mode import TestProgress, answers_readable
+from .waves import next_wave_slug, next_wave_titles, poll_duplicate
 
 
 def _refused(request: HttpRequest, problem: Refused) -> None:
