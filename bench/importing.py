@@ -73,12 +73,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from respondents.importing import (
-        read_members,
-        register_population_counts,
-        register_write_members,
-    )
+    from respondents.importing import read_members, register_write_members
     from respondents.models import Member, Register
+    from respondents.population import register_population_counts
 
     call_command("migrate", verbosity=0)
     print(machine_line())

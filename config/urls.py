@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from polls import views as poll_views
+from polls.answering import views as poll_views
 from respondents import views as respondent_views
 from results import coding_views
 from results import views as result_views
@@ -36,7 +36,7 @@ urlpatterns = [
     path("staff/imports/<int:pk>/", respondent_views.import_job, name="import-job"),
     path("staff/samples/<int:pk>/", respondent_views.sample_detail, name="sample-detail"),
     path("staff/samples/<int:pk>/members.csv", respondent_views.sample_csv, name="sample-csv"),
-    path("staff/studio/", include("polls.studio_urls")),
+    path("staff/studio/", include("polls.authoring.urls")),
     path("api/v1/", include("results.api_urls")),
     path("accounts/", include("staff.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .conditions import validate_conditions
-from .fieldwork import poll_close
+from .fieldwork.closing import poll_close
 from .models import GridRow, Invitation, Option, Poll, Question, Section, TextEdit
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .kinds import CONDITION_KINDS
 from .models import Option, Poll, Question
 
 
@@ -93,7 +94,7 @@ def validate_conditions(poll: Poll) -> list[str]:
                 _("Question %(code)s depends on %(source)s, which comes later.")
                 % {"code": question.code, "source": source.code}
             )
-        if source.kind not in Question.CONDITION_KINDS:
+        if source.kind not in CONDITION_KINDS:
             problems.append(
                 _("Question %(code)s depends on %(source)s, which has no options to choose.")
                 % {"code": question.code, "source": source.code}

@@ -18,10 +18,10 @@ from respondents.draws import sample_draw
 from respondents.importing import register_import
 from respondents.models import Register, SampleDraw
 
-from .answering import AnswerRow, poll_questions, response_submit
+from .answering.responses import AnswerRow, poll_questions, response_submit
 from .conditions import condition_set
+from .fieldwork.sending import answer_url, invitations_create
 from .models import Invitation, Option, Poll, Question, Section
-from .sending import answer_url, invitations_create
 
 REGISTER_NAME = "Socionomer 2026"
 SAMPLE_NAME = "Urval sept"

@@ -80,8 +80,8 @@ class Poll(Translated, models.Model):
         related_name="successors",
         verbose_name=_("previous wave"),
     )
-    # Anyone with /p/<slug>/ may answer, once per browser (see polls.open_link): not a random
-    # sample, so its results carry no margin of error.
+    # Anyone with /p/<slug>/ may answer, once per browser (see polls.answering.open_link): not
+    # a random sample, so its results carry no margin of error.
     open_link = models.BooleanField(
         _("open link (anyone with the link may answer)"),
         default=False,
@@ -121,7 +121,7 @@ class Poll(Translated, models.Model):
         return self.tr("intro")
 
     def has_responses(self) -> bool:
-        """Structure is locked once a response refers to it (see polls.studio)."""
+        """Structure is locked once a response refers to it (see polls.authoring.studio)."""
         return self.responses.exists()
 
     def is_accepting_answers(self, now=None) -> bool:
@@ -164,9 +164,6 @@ class Question(Translated, models.Model):
         TEXT = "text", _("free text")
         RANKING = "ranking", _("ranking")
         GRID = "grid", _("grid")
-
-    # Kinds whose answers are options a later question's condition can test.
-    CONDITION_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="questions")
     # RESTRICT, not PROTECT: deleting the whole poll may still delete its sections.

@@ -12,12 +12,14 @@ import smtplib
 from celery import shared_task
 from django.db import transaction
 
-from .fieldwork import polls_close_due
+from .fieldwork.closing import polls_close_due
+from .fieldwork.sending import invitation_batch_send, invitation_batches
 from .models import Poll
-from .sending import invitation_batch_send, invitation_batches
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+@shared_task(
+    name="polls.tasks.send_invitation_batch", bind=True, max_retries=5, default_retry_delay=30
+)
 def send_invitation_batch(self, invitation_ids: list[int]) -> int:
     try:
         return invitation_batch_send(invitation_ids)
@@ -34,6 +36,6 @@ def invitations_queue(*, poll: Poll) -> int:
     return len(batches)
 
 
-@shared_task
+@shared_task(name="polls.tasks.close_due_polls")
 def close_due_polls() -> int:
     return polls_close_due()

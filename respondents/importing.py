@@ -6,7 +6,8 @@ admin asked for the valid rows alone. `register_import` does both.
 
 Files come from union membership systems and from Excel: CSV with `,` `;` tab or `|`, in UTF-8
 (with or without BOM), Windows-1252 (Excel's Swedish "CSV (semikolonavgränsad)") or UTF-16 with
-BOM (Excel's "Unicode text"); or an .xlsx workbook, of which the first sheet is read.
+BOM (Excel's "Unicode text"), read by `respondents.csvfiles`; or an .xlsx workbook, of which the
+first sheet is read. The population counts kept at each import: `respondents.population`.
 
 Writing is built for registers of a million members: on PostgreSQL (psycopg 3) the rows are
 COPYed into a temporary table and merged with three set-based statements; elsewhere (SQLite) in
@@ -15,28 +16,22 @@ batches without a query per row.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import re
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import partial
-from itertools import combinations
 from typing import Any, NamedTuple
 
-from charset_normalizer import from_bytes
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Count, QuerySet
-from django.db.models.fields.json import KeyTextTransform
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .csvfiles import ImportFileError, csv_records, decode, not_csv_or_xlsx, sniff_delimiter
 from .models import Member, Register
+from .population import population_snapshot
 
 # Column names as unions' exports spell them (after `variable_name`), mapped to our fields.
 NUMBER_HEADERS = {
@@ -75,22 +70,12 @@ EMAIL_MAX_LENGTH = Member._meta.get_field("email").max_length or 254
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, .doc: old Office binary files
-# C0 control bytes never found in a text export (tab, LF, VT, FF, CR and DOS's Ctrl-Z are).
-CONTROL_BYTES = bytes([*range(0, 9), *range(14, 26), *range(27, 32)])
-# å ä ö Å Ä Ö é in UTF-8. In a Windows-1252 file these would read "Ã¥" etc., which no Swedish
-# register contains: a file with them that is not valid UTF-8 mixes the two encodings.
-UTF8_SWEDISH = (b"\xc3\xa5", b"\xc3\xa4", b"\xc3\xb6", b"\xc3\x85", b"\xc3\x84", b"\xc3\x96")
-DELIMITERS = (";", ",", "\t", "|")
 # A subset of what Django's EmailValidator accepts (and at most 254 characters long), 10 times
 # faster; anything else goes to it.
 PLAIN_EMAIL = re.compile(
     r"(?=.{3,254}\Z)"
     r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z"
 )
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, empty, no header, missing columns)."""
 
 
 @dataclass(frozen=True)
@@ -151,108 +136,6 @@ def variable_name(header: str) -> str:
     return "_".join(header.replace("\ufeff", "").lower().split())
 
 
-def _not_csv_or_xlsx() -> ImportFileError:
-    return ImportFileError(
-        _(
-            "The file is not a CSV or XLSX file. Old Excel files (.xls) must first be saved "
-            "as .xlsx or CSV."
-        )
-    )
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:65536]
-    if b"\x00" in sample:
-        return True
-    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
-    return controls > len(sample) // 100
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of a CSV export and the name of its encoding.
-
-    UTF-8 (with or without BOM) first, then Windows-1252 when every byte is defined there, and
-    only then charset-normalizer: plain Windows-1252 must never come out as something exotic."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                _("The file's character encoding could not be recognised.")
-            ) from None
-    if _looks_binary(data):
-        raise _not_csv_or_xlsx()
-    try:
-        return data.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError as exc:
-        if any(letters in data for letters in UTF8_SWEDISH):
-            raise ImportFileError(
-                _(
-                    "Line %(line)d is not UTF-8 although the rest of the file is. Save the "
-                    "file again as “CSV UTF-8”."
-                )
-                % {"line": data.count(b"\n", 0, exc.start) + 1}
-            ) from None
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data[: 1 << 20]).best()
-    if best is not None:
-        try:
-            return data.decode(best.encoding), best.encoding
-        except (UnicodeDecodeError, LookupError):
-            pass
-    raise ImportFileError(_("The file's character encoding could not be recognised."))
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the same number (>1) of columns most often.
-    csv.Sniffer is thrown off by commas in names ("Öberg, Åsa") in a semicolon file."""
-    sample = text[:65536]
-    if len(text) > len(sample):
-        sample = sample[: sample.rfind("\n") + 1] or sample
-    best, best_score = ",", (False, 0.0, 0)
-    for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-        try:
-            records = [r for r in (next(reader, None) for _i in range(100)) if r]
-        except csv.Error:
-            continue
-        if not records:
-            continue
-        width = len(records[0])
-        same = sum(len(r) == width for r in records) / len(records)
-        score = (width > 1, same, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for each record that is not blank."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            # After the NUL check, what csv refuses is a field over 128 kB: a quotation mark
-            # opened and never closed, which swallows the rest of the file.
-            raise ImportFileError(
-                _(
-                    'Line %(line)d cannot be read: it probably opens a quotation mark (") '
-                    "that is never closed."
-                )
-                % {"line": line}
-            ) from None
-        if "".join(cells).strip():  # not a blank line, nor only delimiters
-            yield line, cells
-        line = reader.line_num + 1
-
-
 def cell_text(value: Any) -> str:
     """An XLSX cell as the text a CSV export would have: 12345.0 → "12345", empty → ""."""
     if value is None:
@@ -282,7 +165,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     except Exception:
         # A zip that is no workbook (.docx, .ods, a damaged file) fails in many ways inside
         # openpyxl: KeyError, BadZipFile, InvalidFileException, XML errors...
-        raise _not_csv_or_xlsx() from None
+        raise not_csv_or_xlsx() from None
     try:
         if not workbook.worksheets:
             return
@@ -381,13 +264,13 @@ def read_members(data: bytes, *, mapping: dict[str, str] | None = None) -> Parse
         parsed.format = "xlsx"
         records = _xlsx_rows(data)
     elif data.startswith(OLE2_MAGIC):
-        raise _not_csv_or_xlsx()
+        raise not_csv_or_xlsx()
     else:
         text, parsed.encoding = decode(data)
         if not text.strip():
             raise ImportFileError(_("The file is empty."))
-        parsed.delimiter = _sniff_delimiter(text)
-        records = _csv_rows(text, parsed.delimiter)
+        parsed.delimiter = sniff_delimiter(text)
+        records = csv_records(text, parsed.delimiter)
     in_sheet = parsed.format == "xlsx"
 
     try:
@@ -666,88 +549,3 @@ def _write_in_batches(
     for start in range(0, len(gone), 500):
         Member.objects.filter(pk__in=gone[start : start + 500]).update(status=Member.Status.LEFT)
     return added, changed, len(gone)
-
-
-# --- reading the register -----------------------------------------------------------------------
-
-
-# Up to this many variables, one GROUP BY over all of them and margins summed here; beyond, the
-# combinations could be as many as the members, so one GROUP BY per variable and per pair.
-ONE_QUERY_VARIABLES = 4
-
-
-def _count_by(members: QuerySet[Member], names: list[str]) -> dict[tuple[str, ...], int]:
-    """Members per combination of values of the attributes `names` ("" when missing)."""
-    columns = {f"v{i}": KeyTextTransform(n, "attributes") for i, n in enumerate(names)}
-    counts: dict[tuple[str, ...], int] = {}
-    for cell in members.annotate(**columns).values(*columns).annotate(n=Count("id")).order_by():
-        key = tuple("" if cell[c] is None else str(cell[c]) for c in columns)
-        counts[key] = counts.get(key, 0) + cell["n"]  # a number 1 and a text "1" meet here
-    return counts
-
-
-def _margin(cells: dict[tuple[str, ...], int], positions: list[int]) -> dict[tuple[str, ...], int]:
-    margin: Counter[tuple[str, ...]] = Counter()
-    for values, count in cells.items():
-        margin[tuple(values[p] for p in positions)] += count
-    return margin
-
-
-SNAPSHOT_PAIRS_UP_TO = 4  # variables; a wide export would make every pair expensive
-
-
-def population_snapshot(register: Register) -> dict[str, Any]:
-    """The population counts as JSON, kept with the register at each import: per variable,
-    and per pair of variables ("region / sektor" → "Skåne / Kommun") for narrow registers."""
-    variables = list(register.variables)
-    counts = register_population_counts(
-        register, variables, pairs=len(variables) <= SNAPSHOT_PAIRS_UP_TO
-    )
-    return {
-        "total": counts["total"],
-        "variables": counts["variables"],
-        "pairs": {
-            f"{a} / {b}": {f"{va} / {vb}": n for (va, vb), n in cells.items()}
-            for (a, b), cells in counts.get("pairs", {}).items()
-        },
-        "counted_at": timezone.now().isoformat(),
-    }
-
-
-def register_population_counts(
-    register: Register, variables: Sequence[str], *, pairs: bool = True
-) -> dict[str, Any]:
-    """How many members (those who have not left) have each value of each variable and, unless
-    `pairs` is False, each combination of values of every two variables. A member without the
-    attribute counts under "".
-
-        {"total": 5000,
-         "variables": {"region": {"Skåne": 812, ...}, "sektor": {...}},
-         "pairs": {("region", "sektor"): {("Skåne", "Kommun"): 301, ...}}}
-
-    Counted in the database (a GROUP BY on the JSON attributes, on PostgreSQL and SQLite): a
-    second for a million members and a few variables. Every variable beyond four costs a scan,
-    and every pair too: for a wide register, ask for the variables needed, or pairs=False."""
-    names = list(dict.fromkeys(variables))
-    members = Member.objects.filter(register=register).exclude(status=Member.Status.LEFT)
-    crossings = list(combinations(names, 2)) if pairs else []
-    single: dict[str, dict[tuple[str, ...], int]] = {}
-    crossed: dict[tuple[str, str], dict[tuple[str, ...], int]] = {}
-    if not names:
-        total = members.count()
-    elif len(names) <= ONE_QUERY_VARIABLES:
-        cells = _count_by(members, names)
-        total = sum(cells.values())
-        single = {n: _margin(cells, [i]) for i, n in enumerate(names)}
-        crossed = {(a, b): _margin(cells, [names.index(a), names.index(b)]) for a, b in crossings}
-    else:
-        total = members.count()
-        single = {n: _count_by(members, [n]) for n in names}
-        crossed = {(a, b): _count_by(members, [a, b]) for a, b in crossings}
-    return {
-        "total": total,
-        "variables": {
-            n: {values[0]: count for values, count in sorted(c.items())} for n, c in single.items()
-        },
-        "pairs": {pair: dict(sorted(c.items())) for pair, c in crossed.items()},
-    }

@@ -16,8 +16,8 @@ from staff.access import admin_required, reach
 from .draws import DrawError, sample_draw, sample_plan
 from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
 from .import_jobs import import_job_create, import_job_progress
-from .importing import register_population_counts
 from .models import ImportJob, Member, Register, SampleDraw
+from .population import register_population_counts
 from .tasks import import_job_queue
 
 

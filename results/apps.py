@@ -12,8 +12,8 @@ class ResultsConfig(AppConfig):
         # results listens.
         from django.db.models.signals import post_delete, post_save
 
+        from polls.fieldwork.response_import import responses_imported
         from polls.models import GridRow, Option, Poll, Question, Response
-        from polls.response_import import responses_imported
 
         from .models import ResultSettings
 

@@ -55,8 +55,8 @@ from scipy import sparse  # type: ignore[import-untyped]
 
 from polls.conditions import flow_order
 from polls.models import Answer, GridRow, Option, Poll, Question, Response
-from respondents.importing import register_population_counts
 from respondents.models import Register
+from respondents.population import register_population_counts
 
 from .models import ResultSettings
 from .stats.comparison import holm, holm_adjusted, suppress

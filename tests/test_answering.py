@@ -7,7 +7,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from polls.answering import AlreadyAnswered, response_submit
+from polls.answering.responses import AlreadyAnswered, response_submit
 from polls.models import Answer, Invitation, Poll, Response
 from tests.factories import PollFactory, invitation_with_token, single_choice_question
 

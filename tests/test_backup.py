@@ -20,7 +20,7 @@ from tests import services
 ROOT = Path(__file__).resolve().parent.parent
 
 SEED = """
-from polls.answering import response_submit
+from polls.answering.responses import response_submit
 from polls.models import Question
 from tests import factories as f
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from polls.answering import AnswerRow, response_submit
+from polls.answering.responses import AnswerRow, response_submit
 from polls.models import Answer, Question
 from respondents.models import Member
 from results.coding import CodingError, code_create, coded_question_results, codes_assign

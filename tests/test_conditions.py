@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from polls.answering import AnswerRow, response_submit
+from polls.answering.responses import AnswerRow, response_submit
 from polls.conditions import condition_set, validate_conditions, visible_questions
 from polls.models import Answer, Question
 from tests.factories import (

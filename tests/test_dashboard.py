@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from polls.answering import response_submit
+from polls.answering.responses import response_submit
 from respondents.models import Member
 from tests.factories import (
     PollFactory,

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from polls.answering import AlreadyAnswered, draft_save, response_submit
+from polls.answering.responses import AlreadyAnswered, draft_save, response_submit
 from polls.models import Draft, Invitation, Poll, Response
 from tests.factories import every_kind_poll, invitation_with_token
 

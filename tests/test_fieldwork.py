@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from polls.answering import draft_save
-from polls.fieldwork import poll_close, polls_close_due
+from polls.answering.responses import draft_save
+from polls.fieldwork.closing import poll_close, polls_close_due
 from polls.models import Draft, Poll
 from tests.factories import PollFactory, invitation_with_token, single_choice_question
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from polls.fieldwork.response_import import ResponseImportError, responses_import
 from polls.models import Answer, Question, Response
-from polls.response_import import ResponseImportError, responses_import
 from results.caching import cached_poll_results
 from tests.factories import PollFactory, QuestionFactory, question_with_options
 

@@ -13,17 +13,17 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from respondents import importing
+from respondents import importing, population
 from respondents.importing import (
     ImportFileError,
     cell_text,
     read_members,
     register_import,
-    register_population_counts,
     variable_name,
 )
 from respondents.management.commands import import_members
 from respondents.models import Member, Register
+from respondents.population import register_population_counts
 from tests.factories import MemberFactory, RegisterFactory
 
 HEADER = ["Medlemsnummer", "E-post", "Län", "Arbetsgivare"]
@@ -584,7 +584,7 @@ def test_progress_is_reported_every_10000_rows(writer):
 @pytest.mark.parametrize("one_query", [True, False], ids=["one query", "a query per pair"])
 def test_population_counts_per_value_and_per_pair_of_variables(db, monkeypatch, one_query):
     if not one_query:  # as for a register with many variables
-        monkeypatch.setattr(importing, "ONE_QUERY_VARIABLES", 1)
+        monkeypatch.setattr(population, "ONE_QUERY_VARIABLES", 1)
     register = RegisterFactory()
     for region, sector, status in [
         ("Skåne", "Kommun", Member.Status.ACTIVE),

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from polls.fieldwork.sending import invitation_batch_send, invitations_create
 from polls.models import Invitation, hash_token
-from polls.sending import invitation_batch_send, invitations_create
 from respondents.draws import sample_draw
 from respondents.models import Member
 from tests.factories import PollFactory, RegisterFactory, single_choice_question

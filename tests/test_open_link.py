@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from polls.answering import PollNotOpen, open_response_submit
+from polls.answering.open_link import COOKIE_SALT
+from polls.answering.responses import PollNotOpen, open_response_submit
 from polls.models import Answer, Draft, Invitation, Poll, Response
-from polls.open_link import COOKIE_SALT
 from tests.factories import (
     MemberFactory,
     PollFactory,

@@ -7,14 +7,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 
-from polls.answering import (
+from polls.answering.responses import (
     AnswerRow,
     displayed_options,
     poll_pages,
     response_submit,
     stable_shuffle,
 )
-from polls.forms import AnswerSheet, question_numbers
+from polls.answering.sheet import AnswerSheet, question_numbers
 from polls.models import Answer, Invitation, Question, Response
 from tests.factories import (
     PollFactory,

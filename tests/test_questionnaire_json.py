@@ -14,15 +14,15 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
-from polls.demo import demo_poll
-from polls.models import GridRow, Option, Poll, Question, Section
-from polls.questionnaire_json import (
+from polls.authoring.questionnaire_json import (
     SCHEMA_VERSION,
     QuestionnaireError,
     poll_export,
     poll_export_json,
     poll_import,
 )
+from polls.demo import demo_poll
+from polls.models import GridRow, Option, Poll, Question, Section
 from tests.factories import RegisterFactory, every_kind_poll, staff_user
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,15 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from polls.authoring.studio import (
+    Locked,
+    Refused,
+    question_condition_set,
+    question_create,
+    question_move,
+    question_update,
+)
+from polls.authoring.waves import next_wave_slug, poll_duplicate
 from polls.conditions import condition_set
 from polls.models import (
     Answer,
@@ -20,16 +29,6 @@ from polls.models import (
     Response,
     Section,
     TextEdit,
-)
-from polls.studio import (
-    Locked,
-    Refused,
-    next_wave_slug,
-    poll_duplicate,
-    question_condition_set,
-    question_create,
-    question_move,
-    question_update,
 )
 from tests.factories import (
     PollFactory,
@@ -127,7 +126,7 @@ def question_post(question, **changes):
 
 
 def outline_codes(poll) -> list[list[str]]:
-    from polls.studio import poll_outline
+    from polls.authoring.studio import poll_outline
 
     return [[q.code for q in page.questions] for page in poll_outline(poll)]
 
@@ -893,7 +892,7 @@ def test_duplicating_makes_the_next_wave_with_links_to_the_last(studio):
 
 
 def poll_is_locked_now(poll):
-    from polls.studio import poll_is_locked
+    from polls.authoring.studio import poll_is_locked
 
     return poll_is_locked(poll)
 

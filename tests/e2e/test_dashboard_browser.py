@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from polls.answering import response_submit
+from polls.answering.responses import response_submit
 from respondents.models import Member
 from tests.e2e.axe import assert_accessible
 from tests.factories import (

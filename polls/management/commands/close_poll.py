@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from polls.fieldwork import poll_close
+from polls.fieldwork.closing import poll_close
 from polls.models import Poll
 
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from polls.authoring.questionnaire_json import poll_export_json
 from polls.models import Poll
-from polls.questionnaire_json import poll_export_json
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from polls.questionnaire_json import QuestionnaireError, poll_import
+from polls.authoring.questionnaire_json import QuestionnaireError, poll_import
 
 
 class Command(BaseCommand):

@@ -2,14 +2,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from polls.fieldwork.response_import import ResponseImportError, responses_import
 from polls.models import Poll
-from polls.response_import import ResponseImportError, responses_import
 
 
 class Command(BaseCommand):
     help = (
         "Import responses from a CSV file, one row a respondent: the poll's reporting variables, "
-        "then one column per question code (see polls/response_import.py). All or nothing."
+        "then one column per question code (see polls/fieldwork/response_import.py). "
+        "All or nothing."
     )
 
     def add_arguments(self, parser):

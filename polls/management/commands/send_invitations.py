@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from polls.fieldwork.sending import invitations_create
 from polls.models import Poll
-from polls.sending import invitations_create
 from polls.tasks import invitations_queue
 from respondents.models import SampleDraw
 

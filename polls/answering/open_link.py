@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .answering import AnswerRow, open_response_submit
-from .models import Poll, Question
+from ..models import Poll, Question
+from .responses import AnswerRow, open_response_submit
 
 COOKIE_SALT = "polls.open_link.answered"
 COOKIE_MAX_AGE = 400 * 24 * 60 * 60  # the longest browsers keep a cookie
@@ -41,7 +42,7 @@ def has_answered(request: HttpRequest, poll: Poll) -> bool:
     return value == str(poll.pk)
 
 
-def mark_answered(response: HttpResponse, poll: Poll) -> None:
+def mark_answered(response: HttpResponse, poll: Poll) -> HttpResponse:
     response.set_signed_cookie(
         _cookie_name(poll),
         str(poll.pk),
@@ -51,11 +52,13 @@ def mark_answered(response: HttpResponse, poll: Poll) -> None:
         httponly=True,
         samesite="Lax",
     )
+    return response
 
 
 class SessionProgress:
     """A visitor's answers in progress, in their session: the open link's counterpart of an
-    invitation's Draft. The seed (for options in random order) is random per session."""
+    invitation's Draft (a `polls.answering.flow.Progress`). The seed (for options in random
+    order) is random per session."""
 
     def __init__(self, request: HttpRequest, poll: Poll):
         self.request = request
@@ -86,3 +89,6 @@ class SessionProgress:
     def submit(self, answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
         open_response_submit(poll=self.poll, answers=answers, questions=questions)
         self.request.session.pop(self.key, None)
+
+    def page_context(self) -> dict[str, Any]:
+        return {"open_link": True}

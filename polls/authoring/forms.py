@@ -1,6 +1,6 @@
 """The studio's forms: they validate what an editor typed and hand plain values to the services
-in `polls.studio`, which write. Fields come from the models (labels, help texts, lengths), so the
-studio and the admin say the same thing."""
+in `polls.authoring.studio`, which write. Fields come from the models (labels, help texts,
+lengths), so the studio and the admin say the same thing."""
 
 from __future__ import annotations
 
@@ -11,32 +11,16 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import GridRow, Option, Poll, Question, Section
+from ..kinds import CONDITION_KINDS, FEATURE_FIELDS, KINDS
+from ..models import GridRow, Option, Poll, Question, Section
 from .studio import (
     CODE_RE,
-    KIND_FEATURES,
     OPTION_STRUCTURE_FIELDS,
     QUESTION_STRUCTURE_FIELDS,
     RESERVED_SLUGS,
     ROW_STRUCTURE_FIELDS,
     ItemSpec,
 )
-
-# The settings each kind feature brings (see polls.studio.KIND_FEATURES).
-FEATURE_FIELDS = {
-    "randomize": ("randomize_options",),
-    "max_choices": ("max_choices",),
-    "scale": (
-        "scale_min",
-        "scale_max",
-        "label_low_sv",
-        "label_low_en",
-        "label_high_sv",
-        "label_high_en",
-    ),
-    "number": ("number_min", "number_max", "decimal_places"),
-    "text": ("text_max_length",),
-}
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -200,9 +184,10 @@ class QuestionForm(ModelFieldsForm):
         section.label = _("Page")
         # Only the settings of the question's kind: a setting not on the page must not read
         # as emptied.
-        for feature, names in FEATURE_FIELDS.items():
-            if feature not in self.features:
-                for name in names:
+        kind_fields = set(KINDS[self.question.kind].fields)
+        for names in FEATURE_FIELDS.values():
+            for name in names:
+                if name not in kind_fields:
                     del self.fields[name]
         if locked:
             for name in QUESTION_STRUCTURE_FIELDS:
@@ -211,7 +196,7 @@ class QuestionForm(ModelFieldsForm):
 
     @property
     def features(self) -> frozenset[str]:
-        return KIND_FEATURES[self.question.kind]
+        return KINDS[self.question.kind].features
 
     def clean_code(self) -> str:
         code = _check_code(self.cleaned_data["code"])
@@ -386,7 +371,7 @@ class ConditionForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         candidates = (
-            question.poll.questions.filter(kind__in=Question.CONDITION_KINDS)
+            question.poll.questions.filter(kind__in=CONDITION_KINDS)
             .exclude(pk=question.pk)
             .select_related("section")
             .order_by("section__order", "order", "id")

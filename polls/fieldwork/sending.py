@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from respondents.models import SampleDraw
 
-from .models import Invitation, Poll
+from ..models import Invitation, Poll
 
 log = logging.getLogger(__name__)
 

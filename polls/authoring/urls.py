@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import studio_views as views
+from . import views
 
 urlpatterns = [
     path("", views.poll_list, name="studio-polls"),

@@ -13,37 +13,19 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from staff.access import reach
 
-from .answering import AnswerRow
-from .conditions import flow_order, validate_conditions
-from .models import GridRow, Option, Poll, Question, Section, TextEdit
+from ..conditions import flow_order, validate_conditions
+from ..models import GridRow, Option, Poll, Question, Section, TextEdit
 
 Kind = Question.Kind
-
-# What each kind uses besides its text; the studio shows these settings, the JSON import checks
-# them. Scale options are the extra answers beside the points ("Vet ej"); grid options are the
-# scale its statements are rated on.
-KIND_FEATURES: dict[str, frozenset[str]] = {
-    Kind.SINGLE: frozenset({"options", "randomize"}),
-    Kind.MULTIPLE: frozenset({"options", "randomize", "max_choices"}),
-    Kind.SCALE: frozenset({"options", "scale"}),
-    Kind.NUMBER: frozenset({"number"}),
-    Kind.TEXT: frozenset({"text"}),
-    Kind.RANKING: frozenset({"options", "randomize", "max_choices"}),
-    Kind.GRID: frozenset({"options", "rows", "randomize"}),
-}
-# Kinds that cannot be answered without at least one option (scale options are optional).
-KINDS_NEEDING_OPTIONS = frozenset({Kind.SINGLE, Kind.MULTIPLE, Kind.RANKING, Kind.GRID})
 
 # Slugs taken by the studio's own addresses (staff/studio/new/, staff/studio/import/).
 RESERVED_SLUGS = frozenset({"new", "import"})
@@ -591,167 +573,3 @@ def question_rows_save(*, question: Question, specs: Sequence[ItemSpec], by) -> 
         object_type=TextEdit.ObjectType.ROW,
         by=by,
     )
-
-
-# --- duplicating a poll as the next wave --------------------------------------------------------
-
-YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-
-
-def _next_year(text: str) -> str:
-    return YEAR_RE.sub(lambda m: str(int(m.group(1)) + 1), text)
-
-
-def next_wave_slug(poll: Poll) -> str:
-    """verklighetsforankring-2026 -> verklighetsforankring-2027; a slug without a year gets
-    the next calendar year; a taken slug gets -2, -3, ..."""
-    if YEAR_RE.search(poll.slug):
-        base = _next_year(poll.slug)
-    else:
-        base = f"{poll.slug}-{timezone.localdate().year + 1}"
-    slug, n = base[:100], 2
-    while Poll.objects.filter(slug=slug).exists():
-        slug = f"{base[:95]}-{n}"
-        n += 1
-    return slug
-
-
-def next_wave_titles(poll: Poll) -> tuple[str, str]:
-    return _next_year(poll.title_sv), _next_year(poll.title_en)
-
-
-def series_name(poll: Poll) -> str:
-    """The series a poll's waves share: its own, or its slug without the year."""
-    if poll.series:
-        return poll.series
-    return YEAR_RE.sub("", poll.slug).strip("-").replace("--", "-")[:100] or poll.slug[:100]
-
-
-@transaction.atomic
-def poll_duplicate(
-    *, poll: Poll, slug: str, title_sv: str | None = None, title_en: str | None = None, by=None
-) -> Poll:
-    """A copy of `poll` as its next wave: a draft with the same pages, questions, options,
-    statements and conditions, no field period, the same series, and links from the new poll
-    and each new question to the ones they were copied from (for trends)."""
-    series = series_name(poll)
-    if not poll.series:
-        poll.series = series
-        poll.save(update_fields=["series"])
-    copy = Poll.objects.create(
-        slug=slug,
-        title_sv=title_sv if title_sv is not None else poll.title_sv,
-        title_en=title_en if title_en is not None else poll.title_en,
-        intro_sv=poll.intro_sv,
-        intro_en=poll.intro_en,
-        organisation=poll.organisation,
-        contact_email=poll.contact_email,
-        state=Poll.State.DRAFT,
-        register=poll.register,
-        reporting_variables=list(poll.reporting_variables),
-        min_cell_size=poll.min_cell_size,
-        series=series,
-        predecessor=poll,
-    )
-    sections = {
-        section.pk: Section.objects.create(
-            poll=copy, order=section.order, title_sv=section.title_sv, title_en=section.title_en
-        )
-        for section in poll.sections.all()
-    }
-    questions: dict[int, Question] = {}
-    options: dict[int, Option] = {}
-    originals = list(poll.questions.prefetch_related("options", "rows", "condition_options"))
-    copied_fields = [
-        f.name
-        for f in Question._meta.concrete_fields
-        if f.name not in ("id", "poll", "section", "condition_question", "predecessor")
-    ]
-    for original in originals:
-        new = Question(
-            poll=copy,
-            section=sections.get(original.section_id),
-            predecessor=original,
-            **{name: getattr(original, name) for name in copied_fields},
-        )
-        new.save()
-        questions[original.pk] = new
-        for option in original.options.all():
-            options[option.pk] = Option.objects.create(
-                question=new,
-                order=option.order,
-                code=option.code,
-                label_sv=option.label_sv,
-                label_en=option.label_en,
-                is_dont_know=option.is_dont_know,
-                exclusive=option.exclusive,
-                anchored=option.anchored,
-            )
-        GridRow.objects.bulk_create(
-            GridRow(
-                question=new,
-                order=row.order,
-                code=row.code,
-                text_sv=row.text_sv,
-                text_en=row.text_en,
-            )
-            for row in original.rows.all()
-        )
-    for original in originals:
-        if original.condition_question_id in questions:
-            new = questions[original.pk]
-            new.condition_question = questions[original.condition_question_id]
-            new.save(update_fields=["condition_question"])
-            new.condition_options.set(
-                options[o.pk] for o in original.condition_options.all() if o.pk in options
-            )
-    return copy
-
-
-# --- test mode ----------------------------------------------------------------------------------
-
-
-def _number_text(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-@dataclass(frozen=True)
-class WouldBeAnswer:
-    number: str
-    question: Question
-    answers: list[str]
-
-
-def answers_readable(
-    questions: Sequence[Question], numbers: dict[int, str], rows: Sequence[AnswerRow]
-) -> list[WouldBeAnswer]:
-    """The typed answer rows a test run would have saved, as text for the editor, per question
-    in flow order; questions without an answer are left out."""
-    by_question: dict[int, list[AnswerRow]] = {}
-    for row in rows:
-        by_question.setdefault(row.question_id, []).append(row)
-    result = []
-    for question in questions:
-        answered = by_question.get(question.pk)
-        if not answered:
-            continue
-        options = {o.pk: o for o in question.options.all()}
-        statements = {r.pk: r for r in question.rows.all()}
-        texts = []
-        for row in sorted(answered, key=lambda r: r.rank or 0):
-            option = options.get(row.option_id)
-            if row.row_id is not None and option:
-                texts.append(f"{statements[row.row_id].text}: {option.label} ({option.code})")
-            elif row.rank is not None and option:
-                texts.append(f"{row.rank}. {option.label} ({option.code})")
-            elif option:
-                texts.append(f"{option.label} ({option.code})")
-            elif row.value is not None:
-                texts.append(_number_text(row.value))
-            else:
-                texts.append(row.text or "")
-        result.append(
-            WouldBeAnswer(number=numbers.get(question.pk, ""), question=question, answers=texts)
-        )
-    return result

@@ -1,35 +1,23 @@
-"""A questionnaire as a JSON file: export a poll, import one as a new draft.
-
-The schema is documented field by field in docs/questionnaire-schema.md. An import reads the
-whole file first and refuses it, changing nothing, with one message per problem naming where it
-is (`questions[3].options[1].code: duplicate code "vet_ej"`). Exporting what was imported gives
-the same file again, but for the slug.
-"""
+"""Reading and checking a questionnaire file (polls.authoring.questionnaire_json) before anything
+is written: every problem is collected with the path where it is, and the file is refused if
+there is any."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .answering import poll_questions
-from .models import GridRow, Option, Poll, Question, Section
-from .studio import (
-    CODE_RE,
-    KIND_FEATURES,
-    KINDS_NEEDING_OPTIONS,
-    QUESTION_STRUCTURE_FIELDS,
-    QUESTION_TEXT_FIELDS,
-    RESERVED_SLUGS,
-)
+from ..kinds import CONDITION_KINDS, KINDS
+from ..models import GridRow, Option, Poll, Question, Section
+from .studio import CODE_RE, QUESTION_STRUCTURE_FIELDS, QUESTION_TEXT_FIELDS, RESERVED_SLUGS
 
 # Every question field the file sets; the page ("section") is resolved separately.
 QUESTION_FIELDS = (*QUESTION_TEXT_FIELDS, *QUESTION_STRUCTURE_FIELDS)
@@ -46,102 +34,6 @@ class QuestionnaireError(Exception):
         super().__init__("\n".join(problems))
         self.problems = problems
 
-
-# --- export -------------------------------------------------------------------------------------
-
-
-def _texts(obj: Any, name: str) -> dict[str, str]:
-    return {"sv": getattr(obj, f"{name}_sv"), "en": getattr(obj, f"{name}_en")}
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(format(value.normalize(), "f"))
-
-
-def _when(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def poll_export(poll: Poll) -> dict[str, Any]:
-    """The poll's questionnaire as plain data (schema version 1)."""
-    sections = list(poll.sections.order_by("order", "id"))
-    keys = {section.pk: f"page-{i}" for i, section in enumerate(sections, start=1)}
-    questions = []
-    for q in poll_questions(poll):
-        features = KIND_FEATURES[q.kind]
-        condition = None
-        if q.condition_question_id is not None:
-            condition = {
-                "question": q.condition_question.code,
-                "options": [o.code for o in sorted(q.condition_options.all(), key=_by_order)],
-            }
-        questions.append(
-            {
-                "code": q.code,
-                "section": keys.get(q.section_id),
-                "kind": q.kind,
-                "text": _texts(q, "text"),
-                "required": q.required,
-                "randomize_options": q.randomize_options,
-                "max_choices": q.max_choices,
-                "scale_min": q.scale_min,
-                "scale_max": q.scale_max,
-                "label_low": _texts(q, "label_low"),
-                "label_high": _texts(q, "label_high"),
-                "number_min": _number(q.number_min),
-                "number_max": _number(q.number_max),
-                "decimal_places": q.decimal_places,
-                "text_max_length": q.text_max_length,
-                "options": [
-                    {
-                        "code": o.code,
-                        "label": _texts(o, "label"),
-                        "dont_know": o.is_dont_know,
-                        "exclusive": o.exclusive,
-                        "anchored": o.anchored,
-                    }
-                    for o in q.options.all()
-                ]
-                if "options" in features
-                else [],
-                "rows": [{"code": r.code, "text": _texts(r, "text")} for r in q.rows.all()]
-                if "rows" in features
-                else [],
-                "condition": condition,
-            }
-        )
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "slug": poll.slug,
-        "title": _texts(poll, "title"),
-        "intro": _texts(poll, "intro"),
-        "organisation": poll.organisation,
-        "contact_email": poll.contact_email,
-        "series": poll.series,
-        "opens_at": _when(poll.opens_at),
-        "closes_at": _when(poll.closes_at),
-        "reporting_variables": list(poll.reporting_variables),
-        "min_cell_size": poll.min_cell_size,
-        "sections": [
-            {"key": keys[section.pk], "title": _texts(section, "title")} for section in sections
-        ],
-        "questions": questions,
-    }
-
-
-def _by_order(obj: Any) -> tuple[int, int]:
-    return (obj.order, obj.pk)
-
-
-def poll_export_json(poll: Poll) -> str:
-    return json.dumps(poll_export(poll), ensure_ascii=False, indent=2) + "\n"
-
-
-# --- reading and checking -----------------------------------------------------------------------
 
 MISSING = object()
 
@@ -325,8 +217,9 @@ def _field_length(model: type, name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
-    """Checks the whole file; returns what `_create` needs, or raises QuestionnaireError."""
+def questionnaire_read(data: Any, *, slug: str | None) -> dict[str, Any]:
+    """Checks the whole file (parsed JSON); returns what `poll_import` writes, or raises
+    QuestionnaireError."""
     r = _Reader()
     root = r.obj(data, "", required=POLL_REQUIRED, optional=POLL_OPTIONAL)
     if root is None:
@@ -488,7 +381,9 @@ def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
         if nlow is not None and nhigh is not None and nlow > nhigh:
             r.problem(_join(path, "number_max"), _("must not be below number_min"))
 
-        features = KIND_FEATURES.get(kind, frozenset({"options", "rows"}))
+        kind_spec = KINDS.get(kind)
+        # An unknown kind was reported already: its options and rows are read, not judged.
+        features = kind_spec.features if kind_spec else frozenset({"options", "rows"})
         spec["options"] = _read_items(
             r,
             q,
@@ -507,20 +402,20 @@ def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
             text_length=_field_length(GridRow, "text_sv"),
             flags=(),
         )
-        if kind:
+        if kind_spec:
             if spec["options"] and "options" not in features:
                 r.problem(
                     _join(path, "options"),
                     _("a %(kind)s question has no options") % {"kind": kind},
                 )
-            if not spec["options"] and kind in KINDS_NEEDING_OPTIONS:
+            if not spec["options"] and kind_spec.needs_options:
                 r.problem(
                     _join(path, "options"),
                     _("a %(kind)s question needs at least one option") % {"kind": kind},
                 )
             if spec["rows"] and "rows" not in features:
                 r.problem(_join(path, "rows"), _("only grid questions have statements"))
-            if not spec["rows"] and kind == Question.Kind.GRID:
+            if not spec["rows"] and kind_spec.needs_rows:
                 r.problem(_join(path, "rows"), _("a grid needs at least one statement"))
         spec["condition"] = q.get("condition")
         questions.append(spec)
@@ -556,7 +451,7 @@ def _read(data: Any, *, slug: str | None) -> dict[str, Any]:
             )
             continue
         source = questions[j]
-        if source.get("kind") not in Question.CONDITION_KINDS:
+        if source.get("kind") not in CONDITION_KINDS:
             r.problem(
                 at,
                 _('question "%(code)s" has no options to choose (it is a %(kind)s question)')
@@ -615,79 +510,3 @@ def _read_items(
             }
         )
     return items
-
-
-# --- import -------------------------------------------------------------------------------------
-
-
-def parse(text: str | bytes) -> Any:
-    try:
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig")
-        return json.loads(text)
-    except UnicodeDecodeError:
-        raise QuestionnaireError([_("The file is not UTF-8 text.")]) from None
-    except json.JSONDecodeError as error:
-        raise QuestionnaireError(
-            [
-                _("Not valid JSON: %(reason)s at line %(line)d, column %(column)d.")
-                % {"reason": error.msg, "line": error.lineno, "column": error.colno}
-            ]
-        ) from None
-
-
-def poll_import(text: str | bytes, *, slug: str | None = None, by=None) -> Poll:
-    """A new draft poll from a questionnaire file; refuses the file (QuestionnaireError),
-    writing nothing, when anything in it is wrong."""
-    spec = _read(parse(text), slug=slug or None)
-    with transaction.atomic():
-        return _create(spec)
-
-
-def _create(spec: dict[str, Any]) -> Poll:
-    poll = Poll.objects.create(state=Poll.State.DRAFT, **spec["poll"])
-    sections = [
-        Section.objects.create(poll=poll, order=i, **fields)
-        for i, fields in enumerate(spec["sections"], start=1)
-    ]
-    created: list[Question] = []
-    options: list[dict[str, Option]] = []
-    per_page: dict[int | None, int] = {}
-    for q in spec["questions"]:
-        page = q["section"]
-        per_page[page] = per_page.get(page, 0) + 1
-        question = Question.objects.create(
-            poll=poll,
-            section=sections[page] if page is not None else None,
-            order=per_page[page],
-            **{name: q[name] for name in QUESTION_FIELDS if name != "section"},
-        )
-        created.append(question)
-        options.append(
-            {
-                o["code"]: Option.objects.create(
-                    question=question,
-                    order=k,
-                    code=o["code"],
-                    label_sv=o["sv"],
-                    label_en=o["en"],
-                    is_dont_know=o["dont_know"],
-                    exclusive=o["exclusive"],
-                    anchored=o["anchored"],
-                )
-                for k, o in enumerate(q["options"], start=1)
-            }
-        )
-        GridRow.objects.bulk_create(
-            GridRow(question=question, order=k, code=r["code"], text_sv=r["sv"], text_en=r["en"])
-            for k, r in enumerate(q["rows"], start=1)
-        )
-    for q, question in zip(spec["questions"], created, strict=True):
-        condition = q["condition"]
-        if condition is None:
-            continue
-        source = condition["question"]
-        question.condition_question = created[source]
-        question.save(update_fields=["condition_question"])
-        question.condition_options.set(options[source][code] for code in condition["options"])
-    return poll

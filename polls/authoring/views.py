@@ -6,7 +6,6 @@ works without JavaScript; htmx only saves a page load when moving questions and 
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from csp.constants import SELF
@@ -24,35 +23,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from staff.access import editor_required
 
+from ..answering.flow import answer_pages
+from ..answering.responses import AnswerRow, poll_pages, poll_questions
+from ..answering.sheet import AnswerSheet, question_numbers
+from ..conditions import validate_conditions
+from ..kinds import KINDS
+from ..models import Poll, Question, Section
 from . import studio
-from .answering import Page, poll_pages, poll_questions
-from .conditions import validate_conditions
-from .forms import AnswerSheet, PageForm, question_numbers
-from .models import Poll, Question, Section
-from .questionnaire_json import QuestionnaireError, poll_export_json, poll_import
-from .studio import (
-    KIND_FEATURES,
-    Refused,
-    answers_readable,
-    lock_message,
-    next_wave_slug,
-    next_wave_titles,
-    poll_create,
-    poll_duplicate,
-    poll_for_editor,
-    poll_is_locked,
-    poll_outline,
-    poll_update,
-    question_condition_set,
-    question_create,
-    question_options_save,
-    question_rows_save,
-    question_update,
-    section_create,
-    section_update,
-    suggest_question_code,
-)
-from .studio_forms import (
+from .forms import (
     ConditionForm,
     DuplicateForm,
     ImportForm,
@@ -66,6 +44,26 @@ from .studio_forms import (
     item_formset,
     item_initial,
 )
+from .questionnaire_json import QuestionnaireError, poll_export_json, poll_import
+from .studio import (
+    Refused,
+    lock_message,
+    poll_create,
+    poll_for_editor,
+    poll_is_locked,
+    poll_outline,
+    poll_update,
+    question_condition_set,
+    question_create,
+    question_options_save,
+    question_rows_save,
+    question_update,
+    section_create,
+    section_update,
+    suggest_question_code,
+)
+from .test_mode import TestProgress, answers_readable
+from .waves import next_wave_slug, next_wave_titles, poll_duplicate
 
 
 def _refused(request: HttpRequest, problem: Refused) -> None:
@@ -291,7 +289,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     question = _question(poll, pk)
     locked = poll_is_locked(poll)
     action = request.POST.get("action", "save") if request.method == "POST" else ""
-    features = KIND_FEATURES[question.kind]
+    features = KINDS[question.kind].features
     Options, Rows = item_formset(OptionForm, locked=locked), item_formset(RowForm, locked=locked)
     form = QuestionForm(
         request.POST if action == "save" else None, question=question, locked=locked
@@ -426,39 +424,6 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _test_key(poll: Poll) -> str:
-    return f"studio-test:{poll.pk}"
-
-
-def _member_page(
-    request: HttpRequest, poll: Poll, sheet: AnswerSheet, form: PageForm, status: int = 200
-) -> HttpResponse:
-    """The member's answer page (polls/answer.html, the same context as polls.views), drawn
-    with the member's header: no staff menu."""
-    active = sheet.active_pages()
-    indexes = [page.index for page in active]
-    position = indexes.index(form.page.index) + 1 if form.page.index in indexes else 1
-    messages.info(
-        request,
-        _("Test mode: validation runs as for members, but nothing you enter is saved."),
-    )
-    return render(
-        request,
-        "polls/answer.html",
-        {
-            "poll": poll,
-            "form": form,
-            "page": form.page,
-            "page_number": position,
-            "page_count": max(len(active), 1),
-            "is_first": position == 1,
-            "is_last": sheet.next_page(form.page) is None,
-            "user": AnonymousUser(),
-        },
-        status=status,
-    )
-
-
 @editor_required
 @xframe_options_sameorigin
 @csp_replace({"frame-ancestors": [SELF]})  # the preview frames it; no other site may
@@ -470,59 +435,28 @@ def test_run(request: HttpRequest, slug: str) -> HttpResponse:
 
     GET ?restart=1 starts over (with a new random option order); GET ?page=N goes to page N."""
     poll = poll_for_editor(request.user, slug)
-    key = _test_key(poll)
-    state = request.session.get(key)
-    if state is None or request.GET.get("restart"):
-        state = {"data": {}, "page": 0, "seed": secrets.token_hex(4)}
     questions = poll_questions(poll)
     if not questions:
         return render(request, "polls/studio/test_empty.html", {"poll": poll})
-    sheet = AnswerSheet(poll_pages(poll, questions), data=state["data"], seed=state["seed"])
-    if request.GET.get("page", "").isdigit():
-        state["page"] = int(request.GET["page"])
 
-    def keep(at: Page) -> None:
-        state["data"], state["page"] = sheet.clean_data(), at.index
-        request.session[key] = state
+    def would_be_answers(sheet: AnswerSheet, answers: list[AnswerRow]) -> HttpResponse:
+        numbers = {pk: item.number for pk, item in sheet.inputs.items()}
+        return render(
+            request,
+            "polls/studio/test_done.html",
+            {
+                "poll": poll,
+                "answers": answers_readable(sheet.questions, numbers, answers),
+                "user": AnonymousUser(),
+            },
+        )
 
-    current = sheet.page(state["page"])
-    if request.method == "GET":
-        keep(current)
-        return _member_page(request, poll, sheet, sheet.form(current))
-
-    try:
-        index = int(request.POST.get("page", ""))
-    except ValueError:
-        index = current.index
-    page = sheet.pages[index] if 0 <= index < len(sheet.pages) else current
-    sheet.update(page, request.POST)
-    if request.POST.get("action") == "back":
-        keep(sheet.previous_page(page) or page)
-        return redirect(request.path)
-    form = sheet.form(page)
-    if not form.is_valid():
-        keep(page)
-        return _member_page(request, poll, sheet, form, status=400)
-    following = sheet.next_page(page)
-    if following is not None:
-        keep(following)
-        return redirect(request.path)
-    invalid = sheet.first_invalid()
-    if invalid is not None:
-        keep(invalid.page)
-        return _member_page(request, poll, sheet, invalid, status=400)
-    answers = sheet.answers()
-    request.session.pop(key, None)
-    return render(
+    return answer_pages(
         request,
-        "polls/studio/test_done.html",
-        {
-            "poll": poll,
-            "answers": answers_readable(
-                sheet.questions, {pk: item.number for pk, item in sheet.inputs.items()}, answers
-            ),
-            "user": AnonymousUser(),
-        },
+        TestProgress(request, poll),
+        questions,
+        done=lambda: redirect(request.path),  # never: the test mode is always answerable
+        thanks=would_be_answers,
     )
 
 

@@ -14,8 +14,9 @@ An empty cell is no answer. Questions without a column get no answers. Every cel
 first; any error refuses the whole file (all-or-nothing), reported by row (the file's line, the
 header being row 1) and column. A clean file is written in one transaction with bulk_create,
 after which `responses_imported` is sent (results listens, to forget cached estimates; polls
-must not import results). Encoding as the register import (`respondents.importing.decode`);
-the delimiter is `;`, `,` or tab, whichever makes the header's names known columns.
+must not import results). Read as the register import reads its files (`respondents.csvfiles`:
+encoding, BOM, lines); the delimiter is `;`, `,` or tab, whichever makes the header's names known
+columns.
 
 Display conditions are not checked: a respondent may have answered a question on paper that the
 web form would have hidden.
@@ -23,8 +24,6 @@ web form would have hidden.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,9 +34,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from respondents.importing import ImportFileError, decode
+from respondents.csvfiles import ImportFileError, csv_records, decode, delimiter_naming
 
-from .models import Answer, Option, Poll, Question, Response
+from ..models import Answer, Option, Poll, Question, Response
 
 __all__ = [
     "ImportedResponses",
@@ -86,39 +85,13 @@ def _quoted(text: str) -> str:
     return f"“{text}”"
 
 
-def _sniff(text: str, known: set[str]) -> str:
-    """The delimiter that makes the most of the first line's names known columns."""
-    first = text.split("\n", 1)[0]
-
-    def score(delimiter: str) -> tuple[int, int]:
-        names = next(csv.reader([first], delimiter=delimiter), [])
-        return sum(name.strip() in known for name in names), len(names)
-
-    return max(DELIMITERS, key=score)
-
-
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) of each record that is not blank."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            raise ResponseImportError(
-                [
-                    _(
-                        'Line %(line)d cannot be read: it probably opens a quotation mark (") '
-                        "that is never closed."
-                    )
-                    % {"line": line}
-                ]
-            ) from None
-        if "".join(cells).strip():
-            yield line, cells
-        line = reader.line_num + 1
+    """(line where the record starts, cells) of each record that is not blank; a file that
+    cannot be read refuses the import."""
+    try:
+        yield from csv_records(text, delimiter)
+    except ImportFileError as error:
+        raise ResponseImportError([str(error)]) from None
 
 
 class _Reader:
@@ -241,7 +214,7 @@ def read_responses(poll: Poll, data: bytes) -> list[_Row]:
     reader = _Reader(poll)
     variables = list(poll.reporting_variables)
     known = {*variables, *reader.columns, DATE_COLUMN}
-    records = _records(text, _sniff(text, known))
+    records = _records(text, delimiter_naming(text, known, DELIMITERS))
     header_record = next(records, None)
     if header_record is None:
         raise ResponseImportError([_("The file is empty.")])

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .conditions import flow_order, visible_questions
-from .models import (
+from ..conditions import flow_order, visible_questions
+from ..kinds import KINDS
+from ..models import (
     Answer,
     Draft,
     GridRow,
@@ -100,14 +101,10 @@ def stable_shuffle(items: Sequence[T], *, seed: str, anchored: Callable[[T], boo
 
 def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
     """The question's options as this member sees them: shuffled per member when the question
-    asks for it (seed: the invitation id), never for scales and grids, whose options are a
-    scale."""
+    asks for it (seed: the invitation id) and its kind shuffles options (`polls.kinds`): never
+    scales and grids, whose options are a scale."""
     options = list(question.options.all())
-    if question.randomize_options and question.kind in (
-        Question.Kind.SINGLE,
-        Question.Kind.MULTIPLE,
-        Question.Kind.RANKING,
-    ):
+    if question.randomize_options and KINDS[question.kind].shuffles == "options":
         return stable_shuffle(
             options, seed=f"{seed}:{question.pk}", anchored=lambda option: option.anchored
         )
@@ -116,7 +113,7 @@ def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
 
 def displayed_rows(question: Question, *, seed: int | str) -> list[GridRow]:
     rows = list(question.rows.all())
-    if question.randomize_options:
+    if question.randomize_options and KINDS[question.kind].shuffles == "rows":
         return stable_shuffle(rows, seed=f"{seed}:{question.pk}:rows", anchored=lambda row: False)
     return rows
 
@@ -251,7 +248,7 @@ def open_response_submit(
 ) -> Response:
     """An answer through an open link (`Poll.open_link`): an anonymous response without
     reporting attributes, since nothing is known about who answered. "Once per browser" is
-    the view's cookie (see polls.open_link), not a guarantee, so there is nothing to claim
+    the view's cookie (see polls.answering.open_link), not a guarantee, so there is nothing to claim
     here; the poll is read again, so a link closed meanwhile refuses the answer."""
     poll = Poll.objects.get(pk=poll.pk)
     if not poll.open_link or not poll.is_accepting_answers():

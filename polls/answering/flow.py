@@ -1,0 +1,163 @@
+"""The answering flow, one for everyone who answers: a member with an invitation, a visitor of an
+open link, and an editor in the studio's test mode.
+
+One section per page; Next and Back keep the answers in progress and redirect; Next on the last
+page checks every shown page and submits. What differs is a small strategy, a `Progress`: where
+the answers in progress are kept and whether the submit writes.
+
+    DraftProgress       an invitation's Draft row; the submit writes the response (here)
+    SessionProgress     the open link's session; writes the response (polls.answering.open_link)
+    TestProgress        the editor's session; the submit writes nothing (polls.authoring.test_mode)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ..models import Invitation, Poll, Question
+from .responses import (
+    AlreadyAnswered,
+    AnswerRow,
+    Page,
+    PollNotOpen,
+    draft_for,
+    draft_save,
+    poll_pages,
+    response_submit,
+)
+from .sheet import AnswerSheet, PageForm
+
+
+class Progress(Protocol):
+    """Where one respondent's answers in progress live and what submitting them does."""
+
+    poll: Poll
+
+    @property
+    def seed(self) -> int | str: ...
+
+    def load(self) -> tuple[dict[str, list[str]], int]: ...
+
+    def keep(self, data: dict[str, list[str]], current_section: int) -> bool:
+        """False: no longer answerable (already submitted), nothing kept."""
+
+    def submit(self, answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
+        """Raises AlreadyAnswered or PollNotOpen."""
+
+    def page_context(self) -> dict[str, Any]:
+        """What the page adds to say where the answers are kept."""
+
+
+class DraftProgress:
+    """An invitation's answers in progress, in its Draft row (so the member can go on from the
+    same link on another device); the seed of random option orders is the invitation's id."""
+
+    def __init__(self, invitation: Invitation):
+        self.invitation = invitation
+        self.poll = invitation.poll
+        self.seed = invitation.pk
+
+    def load(self) -> tuple[dict[str, list[str]], int]:
+        draft = draft_for(self.invitation)
+        return (draft.data, draft.current_section) if draft else ({}, 0)
+
+    def keep(self, data: dict[str, list[str]], current_section: int) -> bool:
+        return draft_save(invitation=self.invitation, data=data, current_section=current_section)
+
+    def submit(self, answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
+        response_submit(invitation=self.invitation, answers=answers, questions=questions)
+
+    def page_context(self) -> dict[str, Any]:
+        return {"open_link": False}
+
+
+def _page(
+    request: HttpRequest, progress: Progress, sheet: AnswerSheet, form: PageForm, status=200
+) -> HttpResponse:
+    active = sheet.active_pages()
+    indexes = [page.index for page in active]
+    position = indexes.index(form.page.index) + 1 if form.page.index in indexes else 1
+    return render(
+        request,
+        "polls/answer.html",
+        {
+            "poll": progress.poll,
+            "form": form,
+            "page": form.page,
+            "page_number": position,
+            "page_count": max(len(active), 1),
+            "is_first": position == 1,
+            "is_last": sheet.next_page(form.page) is None,
+            **progress.page_context(),
+        },
+        status=status,
+    )
+
+
+def _posted_page(request: HttpRequest, sheet: AnswerSheet, current: Page) -> Page:
+    """The page whose form was posted (a second tab may be on another page than the draft)."""
+    try:
+        index = int(request.POST.get("page", ""))
+    except ValueError:
+        return current
+    return sheet.pages[index] if 0 <= index < len(sheet.pages) else current
+
+
+def answer_pages(
+    request: HttpRequest,
+    progress: Progress,
+    questions: list[Question],
+    *,
+    done: Callable[[], HttpResponse],
+    thanks: Callable[[AnswerSheet, list[AnswerRow]], HttpResponse] | None = None,
+) -> HttpResponse:
+    """The pages of a poll, whoever answers. `done` is the "already answered" page; `thanks`
+    draws the end after a submit (default: the member's thank-you page)."""
+    poll = progress.poll
+    data, current_index = progress.load()
+    sheet = AnswerSheet(poll_pages(poll, questions), data=data, seed=progress.seed)
+    current = sheet.page(current_index)
+    if request.method == "GET":
+        return _page(request, progress, sheet, sheet.form(current))
+
+    page = _posted_page(request, sheet, current)
+    sheet.update(page, request.POST)
+
+    def keep(at: Page) -> bool:
+        return progress.keep(sheet.clean_data(), at.index)
+
+    if request.POST.get("action") == "back":
+        # Back keeps what was entered, valid or not: it is checked again on the way forward.
+        if not keep(sheet.previous_page(page) or page):
+            return done()
+        return redirect(request.path)
+
+    form = sheet.form(page)
+    if not form.is_valid():
+        keep(page)
+        return _page(request, progress, sheet, form, status=400)
+    following = sheet.next_page(page)
+    if following is not None:
+        if not keep(following):
+            return done()
+        return redirect(request.path)
+
+    # The last page: every shown page must hold, then the answers become the response.
+    invalid = sheet.first_invalid()
+    if invalid is not None:
+        keep(invalid.page)
+        return _page(request, progress, sheet, invalid, status=400)
+    answers = sheet.answers()
+    try:
+        progress.submit(answers, questions)
+    except AlreadyAnswered:
+        return done()
+    except PollNotOpen:
+        return render(request, "polls/answer_closed.html", {"poll": poll})
+    if thanks is None:
+        return render(request, "polls/answer_thanks.html", {"poll": poll})
+    return thanks(sheet, answers)

@@ -1,0 +1,88 @@
+"""The member's side. Members have no account: the token in the link is their key. An open-link
+poll (`Poll.open_link`) is answered at /p/<slug>/ by anyone, with the same pages."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from ..models import Invitation, Poll
+from .flow import DraftProgress, answer_pages
+from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
+from .responses import invitation_by_token, poll_questions
+
+
+def _status_page(
+    request, poll: Poll, template: str, status: int = 200, **context: Any
+) -> HttpResponse:
+    return render(request, template, {"poll": poll, **context}, status=status)
+
+
+def _unknown(request) -> HttpResponse:
+    return render(request, "polls/answer_unknown.html", status=404)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """Permission: anyone holding a valid invitation token, until they submit.
+
+    One section per page. Next and Back keep the answers in a server-side draft (so the member
+    can go on from the same link on another device) and redirect; Next on the last page submits.
+    """
+    try:
+        invitation = invitation_by_token(token)
+    except Http404:
+        return _unknown(request)
+    poll = invitation.poll
+    if invitation.status == Invitation.Status.COMPLETED:
+        return _status_page(request, poll, "polls/answer_done.html")
+    if invitation.status == Invitation.Status.OPTED_OUT:
+        return _status_page(request, poll, "polls/answer_opted_out.html")
+    questions = poll_questions(poll)
+    if not poll.is_accepting_answers() or not questions:
+        return _status_page(request, poll, "polls/answer_closed.html")
+    if request.method == "GET":
+        Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
+            status=Invitation.Status.STARTED
+        )
+    return answer_pages(
+        request,
+        DraftProgress(invitation),
+        questions,
+        done=lambda: _status_page(request, poll, "polls/answer_done.html"),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: anyone, for a poll with an open link (`Poll.open_link`), once per browser.
+
+    The same pages as an invitation's; the answers in progress live in the session. Any other
+    poll (or a draft) is the same 404 page as an unknown token: the address reveals nothing.
+    Once per browser only: see polls.answering.open_link for the limits.
+    """
+    poll = open_link_poll(slug)
+    if poll is None:
+        return _unknown(request)
+
+    def done() -> HttpResponse:
+        return _status_page(request, poll, "polls/answer_done.html", open_link=True)
+
+    if has_answered(request, poll):
+        return done()
+    questions = poll_questions(poll)
+    if not poll.is_accepting_answers() or not questions:
+        return _status_page(request, poll, "polls/answer_closed.html")
+    return answer_pages(
+        request,
+        SessionProgress(request, poll),
+        questions,
+        done=done,
+        thanks=lambda sheet, answers: mark_answered(
+            render(request, "polls/answer_thanks.html", {"poll": poll}), poll
+        ),
+    )

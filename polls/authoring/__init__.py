@@ -1,0 +1,1 @@
+"""Authoring: the studio where editors build polls, and the questionnaire JSON format."""
