@@ -61,14 +61,7 @@ from respondents.models import Register
 from .models import ResultSettings
 from .stats.comparison import holm, holm_adjusted, suppress
 from .stats.design import DesignShareEstimate, MeanEstimate
-from .stats.proportions import (
-    METHODS,
-    logit_interval,
-    moe_range_pp,
-    wald_interval,
-    wilson_interval,
-    z_value,
-)
+from .stats.proportions import METHODS, interval, plus_minus_range_pp, z_value
 from .stats.weighting import WeightingError, rake
 
 __all__ = [
@@ -1059,18 +1052,13 @@ def _share(
         n_effective = p * (1.0 - p) / (se * se)
     else:
         n_effective = math.inf
-    if method == "wilson" or (method == "logit" and p in (0.0, 1.0)):
-        interval = wilson_interval(p, n_effective, level)
-    elif method == "logit":
-        interval = logit_interval(p, se, level)
-    else:
-        interval = wald_interval(p, se, level)
+    shown = interval(p, se=se, n_effective=n_effective, level=level, method=method)
     return DesignShareEstimate(
         count=p * n_d,
         share=p,
         se=se,
-        ci_low=interval.low,
-        ci_high=interval.high,
+        ci_low=shown.low,
+        ci_high=shown.high,
         moe_pp=100.0 * z_value(level) * se,
         n=n_d,
         n_effective=n_effective,
@@ -1672,11 +1660,9 @@ def compute_poll_results(
         population=None if design.population is None else int(round(design.population)),
         random_sample=random_sample,
         questions=results,
-        # Options nobody (or everybody) chose have no sampling error to speak of; the range
-        # covers the shares that carry one, as the unions' method boxes do.
-        moe_range=moe_range_pp(e for e in _overall_estimates(results) if 0 < e.share < 1)
-        if random_sample
-        else None,
+        # The "±" of every share, from its interval: 0 and 100 % too, whose SE is 0 but whose
+        # interval is not (one answer: 0-79 %), so the range is 0 only for a census.
+        moe_range=plus_minus_range_pp(_overall_estimates(results)) if random_sample else None,
         weights=WeightSummary(
             method=params.weights,
             variables=params.weight_by,

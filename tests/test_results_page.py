@@ -59,8 +59,9 @@ def test_it_shows_a_bar_chart_with_interval_bars_per_question(client, answered_p
 
 def test_it_states_the_margin_of_error_in_percentage_points(client, answered_poll):
     html = results_page(client, answered_poll).content.decode()
-    # 1.96 * sqrt(0.6 * 0.4 / 99 * (1 - 100/10100)) = 9.6 points for both shares.
-    assert "Statistisk felmarginal 9,6 procentenheter" in html
+    # 1.96 * sqrt(0.6 * 0.4 / 99 * (1 - 100/10100)) = 9.6 points is 100 z SE; what is printed
+    # is the interval's longer side: 60 % has 50.20-69.06 %, 40 % has 30.94-49.80 %, so 9.8.
+    assert "Statistisk felmarginal 9,8 procentenheter" in html
     assert "n = 100" in html
 
 
