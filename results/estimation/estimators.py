@@ -58,11 +58,11 @@ from polls.models import Answer, GridRow, Option, Poll, Question, Response
 from respondents.importing import register_population_counts
 from respondents.models import Register
 
-from .models import ResultSettings
-from .stats.comparison import holm, holm_adjusted, suppress
-from .stats.design import DesignShareEstimate, MeanEstimate
-from .stats.proportions import METHODS, interval, plus_minus_range_pp, z_value
-from .stats.weighting import WeightingError, rake
+from ..models import ResultSettings
+from ..stats.comparison import holm, holm_adjusted, suppress
+from ..stats.design import DesignShareEstimate, MeanEstimate
+from ..stats.proportions import METHODS, interval, plus_minus_range_pp, z_value
+from ..stats.weighting import WeightingError, rake
 
 __all__ = [
     "WEIGHTINGS",
