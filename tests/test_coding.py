@@ -204,3 +204,18 @@ def test_the_dashboard_suppresses_the_codes_of_too_few_answers(editor_client, db
     body = editor_client.get(reverse("api-poll-results", args=[poll.slug])).json()
     (coded,) = [q["coded"] for q in body["questions"] if q["kind"] == "text"]
     assert coded["suppressed"] is True and coded["codes"] == []
+
+
+def test_adding_a_code_keeps_the_uncoded_filter(editor_client, question):
+    page = editor_client.get(coding_url(question), {"only": "uncoded", "q": "tid"})
+    assert 'name="next" value="/staff/polls/' in page.content.decode()
+    back = f"{coding_url(question)}?only=uncoded&q=tid"
+    response = editor_client.post(
+        coding_url(question, "coding-add-code"), {"label_sv": "Mer tid", "next": back}
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    elsewhere = editor_client.post(
+        coding_url(question, "coding-add-code"),
+        {"label_sv": "Annat", "next": "https://example.com/"},
+    )
+    assert elsewhere["Location"] == coding_url(question)

@@ -30,10 +30,10 @@ from tests.factories import (
 NBSP = "\u00a0"
 # a row of the table under a chart: answer, count, share, interval, ±
 ROW = re.compile(
-    r'<th scope="row">(?P<label>[^<]+)</th>\s*<td class="num">(?P<count>[^<]*)</td>\s*'
-    r'<td class="num">(?P<share>\d+)\xa0%</td>\s*'
-    r'<td class="num">(?P<low>\d+)–(?P<high>\d+)\xa0%</td>\s*'
-    r'<td class="num">±(?P<pm>[\d,]+)</td>'
+    r'<th scope="row">(?P<label>[^<]+)</th>\s*<td class="num[^"]*"[^>]*>(?P<count>[^<]*)</td>\s*'
+    r'<td class="num"[^>]*>(?P<share>\d+)\xa0%</td>\s*'
+    r'<td class="num"[^>]*>(?P<low>\d+)–(?P<high>\d+)\xa0%</td>\s*'
+    r'<td class="num"[^>]*>±(?P<pm>[\d,]+)</td>'
 )
 MOE = re.compile(r"Statistisk felmarginal ([\d,]+)(?:–([\d,]+))? procentenheter")
 

@@ -85,3 +85,23 @@ def test_staff_home_lists_polls_with_responses(client, answered_poll):
     html = client.get(reverse("staff-home")).content.decode()
     assert answered_poll.title_sv in html
     assert ">100<" in html
+
+
+def test_staff_home_writes_swedish_dates_and_thousands(client, db):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    stockholm = ZoneInfo("Europe/Stockholm")
+    opens = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=stockholm)
+    closes = datetime.datetime(2026, 12, 9, 17, 0, tzinfo=stockholm)
+    poll = PollFactory(opens_at=opens, closes_at=closes)
+    client.force_login(staff_user("Admin"))
+    html = client.get(reverse("staff-home")).content.decode()
+    assert "25 nov. 2026 – 9 dec. 2026" in html
+    assert poll.title_sv in html
+
+
+def test_the_dashboard_marks_thousands(client, answered_poll):
+    html = results_page(client, answered_poll).content.decode()
+    # the register's 10,000 members and the 100 invited
+    assert '<span class="stat-value">10\xa0100</span>' in html
