@@ -6,11 +6,12 @@ Permission: staff with the Editor or Admin role (superusers too). Results are no
 so every poll's results are for staff only; once result pages can be published, their polls'
 results may open up here. The OpenAPI schema (`/api/v1/schema/`) is for the same staff.
 
-The payload is built as plain dicts (`results_payload`); the serializers below describe it for
-the schema (tests/test_results_api.py holds the two together). Numbers that JSON cannot carry
-(an infinite effective sample size of a census, an undefined design effect) are null. A poll
-without a register (an open link) is no random sample: its shares come without standard errors,
-intervals or margins of error, and `random_sample` is false with the reason.
+The payload is what `results.presenting.present` shows, serialized by the output serializers
+below (which are also the schema). Numbers that JSON cannot carry (an infinite effective sample
+size of a census, an undefined design effect) are null. A poll without a register (an open
+link) is no random sample: its shares come without standard errors, intervals or margins of
+error, and `random_sample` is false with the reason. What to print as "±" is `plus_minus_pp`
+(from the interval); `moe_pp` is 100 z SE, which is 0 at a share of 0 or 100 %.
 """
 
 from __future__ import annotations
@@ -31,20 +32,9 @@ from polls.models import Poll
 from staff.access import IsEditorOrAdmin, reach
 
 from .caching import cached_poll_results, cached_representativeness
-from .coding import coded_question_results
-from .estimation import (
-    WEIGHTINGS,
-    GroupDifference,
-    OptionResult,
-    PollResults,
-    QuestionResult,
-    ResultParams,
-    ResultsError,
-    Table,
-    resolve_params,
-)
+from .estimation import WEIGHTINGS, PollResults, ResultParams, ResultsError, resolve_params
+from .presenting import present
 from .representativeness import Representativeness
-from .stats.design import MeanEstimate
 from .stats.proportions import METHODS
 
 __all__ = ["IsEditorOrAdmin", "PollResultsView", "results_payload"]
@@ -56,199 +46,12 @@ ALLOWED_PARAMETERS = {*PARAMETERS, "format"}
 # --------------------------------------------------------------------------- payload
 
 
-def _number(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _difference(difference: GroupDifference | None, random_sample: bool) -> dict | None:
-    if difference is None or not random_sample:
-        return None
-    return {
-        "versus_share": _number(difference.versus_share),
-        "difference": _number(difference.difference),
-        "se": _number(difference.se),
-        "p_value": _number(difference.p_value),
-        "p_adjusted": _number(difference.p_adjusted),
-        "significant": difference.significant,
-        "note": None
-        if difference.significant
-        else _("The difference is within the margin of error"),
-    }
-
-
-def _mean(mean: MeanEstimate | None, random_sample: bool) -> dict | None:
-    if mean is None:
-        return None
-    sampled = random_sample
-    return {
-        "mean": _number(mean.mean),
-        "se": _number(mean.se) if sampled else None,
-        "ci_low": _number(mean.ci_low) if sampled else None,
-        "ci_high": _number(mean.ci_high) if sampled else None,
-        "moe": _number(mean.moe) if sampled else None,
-        "n": mean.n,
-        "deff": _number(mean.deff) if sampled else None,
-    }
-
-
-def _option(option: OptionResult, random_sample: bool) -> dict[str, Any]:
-    e = option.estimate
-    sampled = random_sample and e is not None
-    return {
-        "code": option.code,
-        "label": option.label,
-        "is_dont_know": option.is_dont_know,
-        "point": option.point,
-        "count": _number(e.count) if e else None,
-        "respondents": e.respondents if e else None,
-        "share": _number(e.share) if e else None,
-        "se": _number(e.se) if sampled and e else None,
-        "ci_low": _number(e.ci_low) if sampled and e else None,
-        "ci_high": _number(e.ci_high) if sampled and e else None,
-        "moe_pp": _number(e.moe_pp) if sampled and e else None,
-        "n": e.n if e else None,
-        "n_effective": _number(e.n_effective) if sampled and e else None,
-        "deff": _number(e.deff) if sampled and e else None,
-        "difference": _difference(option.difference, random_sample),
-        "mean_rank": _mean(option.mean_rank, random_sample),
-        "mean_rank_difference": _difference(option.mean_rank_difference, random_sample),
-    }
-
-
-def _table(table: Table, random_sample: bool) -> dict[str, Any]:
-    return {
-        "n": None if table.suppressed else table.n,
-        "n_effective": _number(table.n_effective),
-        "deff": _number(table.deff),
-        "suppressed": table.suppressed,
-        "options": [_option(o, random_sample) for o in table.options],
-        "mean": _mean(table.mean, random_sample),
-        "mean_difference": _difference(table.mean_difference, random_sample),
-    }
-
-
-def _coded(question, random_sample: bool) -> dict[str, Any] | None:
-    """An open question whose answers have codes: each code's share of those who answered."""
-    if question.kind != "text" or not question.answer_codes.exists():
-        return None
-    report = coded_question_results(question)
-    suppressed = report.n_answered < question.poll.min_cell_size
-    codes = []
-    for r in [] if suppressed else report.codes:
-        e = r.estimate
-        codes.append(
-            {
-                "label": r.code.label,
-                "count": e.count,
-                "share": e.share,
-                "se": e.se if random_sample else None,
-                "ci_low": e.ci_low if random_sample else None,
-                "ci_high": e.ci_high if random_sample else None,
-                "moe_pp": e.moe_pp if random_sample else None,
-            }
-        )
-    return {
-        "n_answered": report.n_answered,
-        "n_coded": report.n_coded,
-        "suppressed": suppressed,
-        "codes": codes,
-    }
-
-
-def _question(q: QuestionResult, random_sample: bool) -> dict[str, Any]:
-    return {
-        "coded": _coded(q.question, random_sample),
-        "code": q.question.code,
-        "kind": q.question.kind,
-        "text": q.question.text,
-        "n": q.n,
-        "dont_know_excluded": q.dont_know_excluded,
-        "dont_know_n": q.dont_know_n,
-        "total": _table(q.total, random_sample) if q.total is not None else None,
-        "groups": [{"group": g.group, **_table(g.table, random_sample)} for g in q.groups],
-        "rows": [
-            {
-                "code": r.row.code,
-                "text": r.row.text,
-                "total": _table(r.total, random_sample),
-                "groups": [{"group": g.group, **_table(g.table, random_sample)} for g in r.groups],
-            }
-            for r in q.rows
-        ],
-    }
-
-
-def _representativeness(rep: Representativeness | None) -> dict[str, Any] | None:
-    if rep is None:
-        return None
-    return {
-        "weights": rep.weights,
-        "weight_by": list(rep.weight_by),
-        "register": rep.register,
-        "sample": rep.sample,
-        "respondents": rep.respondents,
-        "variables": [
-            {
-                "variable": v.variable,
-                "levels": [
-                    {
-                        "value": level.value,
-                        "register": level.register,
-                        "register_share": _number(level.register_share),
-                        "sample": level.sample,
-                        "sample_share": _number(level.sample_share),
-                        "respondents": level.respondents,
-                        "respondent_share": _number(level.respondent_share),
-                        "weighted_share": _number(level.weighted_share),
-                        "response_rate": _number(level.response_rate),
-                    }
-                    for level in v.levels
-                ],
-            }
-            for v in rep.variables
-        ],
-    }
-
-
 def results_payload(
     results: PollResults, representativeness: Representativeness | None = None
 ) -> dict[str, Any]:
-    """The API's JSON for `results` (in the active language)."""
-    params = results.params
-    sampled = results.random_sample
-    weights = results.weights
-    return {
-        "poll": {"slug": results.poll.slug, "title": results.poll.title},
-        "n_responses": results.n_responses,
-        "population": results.population,
-        "random_sample": sampled,
-        "no_margin_reason": None
-        if sampled
-        else _(
-            "The poll has no register: its respondents are not a random sample (an open "
-            "link), so no margin of error can be given."
-        ),
-        "moe_range_pp": list(results.moe_range) if results.moe_range and sampled else None,
-        "level": params.level,
-        "ci": params.ci,
-        "by": params.by,
-        "dont_know": params.dont_know,
-        "weights": {
-            "method": weights.method,
-            "variables": list(weights.variables),
-            "n_effective": _number(weights.n_effective),
-            "deff": _number(weights.deff),
-            "smallest": _number(weights.smallest),
-            "largest": _number(weights.largest),
-        },
-        "groups": [
-            {"group": g.group, "n": g.n, "suppressed": g.suppressed} for g in results.groups
-        ],
-        "questions": [_question(q, sampled) for q in results.questions],
-        "representativeness": _representativeness(representativeness),
-    }
+    """The API's JSON for `results` (in the active language): what `results.presenting`
+    shows, through the output serializers below."""
+    return dict(PollResultsSerializer(present(results, representativeness)).data)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -295,11 +98,24 @@ def request_params(poll: Poll, query: Mapping[str, str]) -> ResultParams:
     )
 
 
-# --------------------------------------------------------------------------- schema
+# --------------------------------------------------------------------------- output
 
 
-def _nullable_float() -> serializers.FloatField:
-    return serializers.FloatField(allow_null=True)
+class FiniteFloatField(serializers.FloatField):
+    """A float that JSON can carry: None (null) for a missing, infinite or undefined one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> float | None:
+        if value is None or not math.isfinite(value):
+            return None
+        return float(value)
+
+
+def _nullable_float(**kwargs: Any) -> serializers.FloatField:
+    return FiniteFloatField(**kwargs)
 
 
 class DifferenceSerializer(serializers.Serializer):
@@ -320,11 +136,15 @@ class DifferenceSerializer(serializers.Serializer):
 class MeanSerializer(serializers.Serializer):
     mean = _nullable_float()
     se = _nullable_float()
-    ci_low = _nullable_float()
+    ci_low = _nullable_float(help_text="Null without a random sample or with one answer.")
     ci_high = _nullable_float()
-    moe = _nullable_float()
+    moe = _nullable_float(help_text="z × SE, in the variable's unit.")
+    plus_minus = _nullable_float(
+        help_text="What to print as ±: the larger distance from the mean to an interval end."
+    )
     n = serializers.IntegerField()
     deff = _nullable_float()
+    too_few = serializers.BooleanField(help_text="One answer: no interval (not a zero-wide one).")
 
 
 class OptionSerializer(serializers.Serializer):
@@ -332,13 +152,19 @@ class OptionSerializer(serializers.Serializer):
     label = serializers.CharField()
     is_dont_know = serializers.BooleanField()
     point = serializers.IntegerField(allow_null=True, help_text="The scale point, for scales.")
-    count = serializers.FloatField(allow_null=True, help_text="Weighted count, scaled to n.")
+    count = _nullable_float(help_text="Weighted count, scaled to n.")
     respondents = serializers.IntegerField(allow_null=True)
     share = _nullable_float()
     se = _nullable_float()
     ci_low = _nullable_float()
     ci_high = _nullable_float()
-    moe_pp = serializers.FloatField(allow_null=True, help_text="Margin of error, in points.")
+    moe_pp = _nullable_float(
+        help_text="100 × z × SE, in points (0 at a share of 0 or 100 %): print plus_minus_pp."
+    )
+    plus_minus_pp = _nullable_float(
+        help_text="The margin of error to print as ±, in points: the larger distance from the "
+        "share to an end of its interval (never 0 when the interval has width)."
+    )
     n = serializers.IntegerField(allow_null=True)
     n_effective = _nullable_float()
     deff = _nullable_float()
@@ -350,7 +176,7 @@ class OptionSerializer(serializers.Serializer):
 class TableSerializer(serializers.Serializer):
     n = serializers.IntegerField(allow_null=True, help_text="Null when suppressed.")
     n_effective = _nullable_float()
-    deff = serializers.FloatField(allow_null=True, help_text="Kish's, of the weights.")
+    deff = _nullable_float(help_text="Kish's, of the weights.")
     suppressed = serializers.BooleanField()
     options = OptionSerializer(many=True)
     mean = MeanSerializer(allow_null=True)
@@ -376,12 +202,15 @@ class CodeShareSerializer(serializers.Serializer):
     ci_low = _nullable_float()
     ci_high = _nullable_float()
     moe_pp = _nullable_float()
+    plus_minus_pp = _nullable_float(help_text="The margin of error to print as ±, in points.")
 
 
 class CodedSerializer(serializers.Serializer):
     n_answered = serializers.IntegerField()
     n_coded = serializers.IntegerField()
-    suppressed = serializers.BooleanField()
+    suppressed = serializers.BooleanField(
+        help_text="Fewer members answered than the poll's smallest cell: no codes."
+    )
     codes = CodeShareSerializer(many=True, help_text="Largest share first.")
 
 
@@ -442,6 +271,8 @@ class RepresentativenessSerializer(serializers.Serializer):
 
 
 class PollResultsSerializer(serializers.Serializer):
+    """A poll's results as `results.presenting.present` shows them."""
+
     poll = inline_serializer(
         "PollRef", {"slug": serializers.CharField(), "title": serializers.CharField()}
     )
@@ -449,7 +280,16 @@ class PollResultsSerializer(serializers.Serializer):
     population = serializers.IntegerField(allow_null=True)
     random_sample = serializers.BooleanField()
     no_margin_reason = serializers.CharField(allow_null=True)
-    moe_range_pp = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    moe_range_pp = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="The smallest and largest ± (plus_minus_pp) of the shares, in points.",
+    )
+    moe_range_groups_pp = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="In a breakdown: the smallest and largest ± of the groups' shares shown.",
+    )
     level = serializers.FloatField()
     ci = serializers.ChoiceField(choices=METHODS)
     by = serializers.CharField(allow_null=True)

@@ -1,8 +1,10 @@
-"""Plotly figure dicts from estimates. Pure: no database, no request."""
+"""Plotly figure dicts from shown shares (`results.presenting.ShownShare`, or any object with
+`share`, `ci_low`, `ci_high` and `n`; an interval of None is drawn without error bars: no
+random sample). Pure: no database, no request."""
 
 from __future__ import annotations
 
-from .stats.proportions import ShareEstimate
+from typing import Any
 
 ACCENT = "#0b5d6b"
 
@@ -25,13 +27,14 @@ def wrap(label: str, width: int = 22) -> str:
     return "<br>".join(lines)
 
 
-def _error_bars(estimates: list[ShareEstimate], *, thickness: float, width: int) -> dict:
-    """Asymmetric error bars from each share to its interval's ends, in percent."""
+def _error_bars(estimates: list[Any], *, thickness: float, width: int) -> dict:
+    """Asymmetric error bars from each share to its interval's ends, in percent (none without
+    an interval)."""
     return {
         "type": "data",
         "symmetric": False,
-        "array": [(e.ci_high - e.share) * 100 for e in estimates],
-        "arrayminus": [(e.share - e.ci_low) * 100 for e in estimates],
+        "array": [0.0 if e.ci_high is None else (e.ci_high - e.share) * 100 for e in estimates],
+        "arrayminus": [0.0 if e.ci_low is None else (e.share - e.ci_low) * 100 for e in estimates],
         "color": "#333",
         "thickness": thickness,
         "width": width,
@@ -61,15 +64,22 @@ def _share_layout(language: str, **extra) -> dict:
     }
 
 
+def _interval_hover(e: Any, language: str, name: str = "") -> str:
+    if e.ci_low is None or e.ci_high is None:
+        return ""
+    prefix = f"{name}: " if name else ""
+    return f" ({prefix}{percent(e.ci_low, language)}–{percent(e.ci_high, language)})"
+
+
 def share_bar_figure(
-    labels: list[str], estimates: list[ShareEstimate], *, language: str = "sv", title: str = ""
+    labels: list[str], estimates: list[Any], *, language: str = "sv", title: str = ""
 ) -> dict:
     """Horizontal bars of shares with their 95 % intervals as error bars, first option on top."""
     x = [e.share * 100 for e in estimates]
     interval = "95 % konfidensintervall" if language == "sv" else "95% confidence interval"
     hover = [
-        f"{label}<br>{percent(e.share, language)} ({interval}: "
-        f"{percent(e.ci_low, language)}–{percent(e.ci_high, language)})<br>n = {e.n}"
+        f"{label}<br>{percent(e.share, language)}{_interval_hover(e, language, interval)}"
+        f"<br>n = {e.n}"
         for label, e in zip(labels, estimates, strict=True)
     ]
     figure = {
@@ -102,7 +112,7 @@ GROUP_COLOURS = ["#0b5d6b", "#c4622d", "#5b6abf", "#3a8d4f", "#8c4b8f", "#b08a00
 
 def group_bar_figure(
     labels: list[str],
-    groups: list[tuple[str, list[ShareEstimate]]],
+    groups: list[tuple[str, list[Any]]],
     *,
     language: str = "sv",
 ) -> dict:
@@ -117,8 +127,7 @@ def group_bar_figure(
                 "y": [wrap(label) for label in labels],
                 "x": [e.share * 100 for e in estimates],
                 "hovertext": [
-                    f"{name}: {percent(e.share, language)} "
-                    f"({percent(e.ci_low, language)}–{percent(e.ci_high, language)}), n = {e.n}"
+                    f"{name}: {percent(e.share, language)}{_interval_hover(e, language)}, n = {e.n}"
                     for e in estimates
                 ],
                 "hoverinfo": "text",

@@ -123,7 +123,16 @@ def coding_add_code(request, slug: str, question_id: int):
         )
     except CodingError as exc:
         messages.error(request, str(exc))
-    return redirect("coding-question", slug=slug, question_id=question.pk)
+    return redirect(_back(request, slug, question))
+
+
+def _back(request, slug: str, question: Question) -> str:
+    """The coding page the form came from, with its search and filter ("answers without a
+    code" stays chosen), or the question's page."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("coding-question", args=[slug, question.pk])
+    return back
 
 
 @require_POST
@@ -155,7 +164,4 @@ def coding_assign(request, slug: str, question_id: int):
             "results/_coded_answer.html",
             {"answer": answer, "codes": codes, "question": question, "poll": question.poll},
         )
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("coding-question", args=[slug, question.pk])
-    return redirect(back)
+    return redirect(_back(request, slug, question))

@@ -1,5 +1,3 @@
-import dataclasses
-
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -10,10 +8,9 @@ from staff.access import reach, staff_required
 
 from . import charts
 from .caching import cached_poll_results, cached_representativeness, generation
-from .coding import coded_question_results
-from .estimation import ResultsError, Table
+from .estimation import ResultsError
 from .forms import ResultControlsForm
-from .stats.proportions import format_moe_range_en, format_moe_range_sv
+from .presenting import ShownGroupTable, ShownQuestion, ShownTable, present
 
 REFRESH_SECONDS = 5
 
@@ -32,44 +29,34 @@ def staff_home(request):
     return render(request, "results/staff_home.html", {"polls": polls})
 
 
-def _chart(table: Table, *, random_sample: bool, language: str) -> dict | None:
-    options = [o for o in table.options if o.estimate is not None]
+def _chart(table: ShownTable, *, language: str) -> dict | None:
+    options = table.estimated
     if not options:
         return None
-    estimates = [o.estimate for o in options]
-    if not random_sample:  # no interval to draw: the page says why
-        estimates = [dataclasses.replace(e, ci_low=e.share, ci_high=e.share) for e in estimates]
-    return charts.share_bar_figure([o.label for o in options], estimates, language=language)
+    return charts.share_bar_figure([o.label for o in options], options, language=language)
 
 
-def _group_chart(total: Table, groups, *, random_sample: bool, language: str) -> dict | None:
+def _group_chart(total: ShownTable, groups: list[ShownGroupTable], *, language: str) -> dict | None:
     shown = [
-        (g.group, [o.estimate for o in g.table.options])
+        (g.group, g.options)
         for g in groups
-        if not g.table.suppressed and all(o.estimate is not None for o in g.table.options)
+        if not g.suppressed and all(o.has_estimate for o in g.options)
     ]
     if not shown or not total.options:
         return None
-    if not random_sample:
-        shown = [
-            (name, [dataclasses.replace(e, ci_low=e.share, ci_high=e.share) for e in ests])
-            for name, ests in shown
-        ]
     return charts.group_bar_figure([o.label for o in total.options], shown, language=language)
 
 
-def _question_parts(q, results, language, counter):
+def _question_parts(q: ShownQuestion, language: str, counter) -> list[dict]:
     """(title, total table, groups, figure, figure id) for a question or each grid statement."""
     parts = [("", q.total, q.groups)] if q.total is not None else []
-    parts += [(r.row.text, r.total, r.groups) for r in q.rows]
+    parts += [(r.text, r.total, r.groups) for r in q.rows]
     out = []
     for title, table, groups in parts:
         if groups:
-            figure = _group_chart(
-                table, groups, random_sample=results.random_sample, language=language
-            )
+            figure = _group_chart(table, groups, language=language)
         else:
-            figure = _chart(table, random_sample=results.random_sample, language=language)
+            figure = _chart(table, language=language)
         out.append(
             {
                 "title": title,
@@ -82,58 +69,56 @@ def _question_parts(q, results, language, counter):
     return out
 
 
-def _coded(question: Question, language: str, counter) -> dict | None:
-    """An open question whose answers have codes reports like a multiple choice."""
-    if question.kind != Question.Kind.TEXT or not question.answer_codes.exists():
+def _coded(question: ShownQuestion, language: str, counter) -> dict | None:
+    """An open question whose answers have codes reports like a multiple choice (unless too few
+    members answered it: then the codes are suppressed, as in the API)."""
+    coded = question.coded
+    if coded is None or (not coded.codes and not coded.suppressed):
         return None
-    report = coded_question_results(question)
-    if not report.codes:
-        return None
-    figure = charts.share_bar_figure(
-        [r.code.label for r in report.codes],
-        [r.estimate for r in report.codes],
-        language=language,
-    )
-    return {"report": report, "figure": figure, "figure_id": f"figure-{next(counter)}"}
+    figure = None
+    if coded.codes:
+        figure = charts.share_bar_figure(
+            [c.label for c in coded.codes], coded.codes, language=language
+        )
+    return {"report": coded, "figure": figure, "figure_id": f"figure-{next(counter)}"}
 
 
 def dashboard_context(poll: Poll, params: dict, language: str) -> dict:
     error = None
+    shown = None
     try:
         results = cached_poll_results(poll=poll, **params)
     except ResultsError as exc:
         results, error = None, exc.message
+    representativeness = None
+    if results is not None:
+        if results.random_sample:
+            representativeness = cached_representativeness(poll=poll, params=results.params)
+        shown = present(results, representativeness, language=language)
     counter = iter(range(10_000))
     questions = [
         {
             "result": q,
-            "tables": _question_parts(q, results, language, counter),
-            "coded": _coded(q.question, language, counter),
+            "tables": _question_parts(q, language, counter),
+            "coded": _coded(q, language, counter),
         }
-        for q in (results.questions if results else [])
+        for q in (shown.questions if shown else [])
     ]
-    moe_text = None
-    if results and results.moe_range:
-        fmt = format_moe_range_en if language == "en" else format_moe_range_sv
-        moe_text = fmt(results.moe_range)
-    representativeness = None
-    if results and results.random_sample:
-        representativeness = cached_representativeness(poll=poll, params=results.params)
     invited = poll.invitations.exclude(
         status__in=[Invitation.Status.QUEUED, Invitation.Status.FAILED]
     ).count()
-    n_responses = results.n_responses if results else poll.responses.count()
+    n_responses = shown.n_responses if shown else poll.responses.count()
     return {
         "poll": poll,
-        "results": results,
+        "results": shown,
         "error": error,
         "n_responses": n_responses,
         "questions": questions,
-        "moe_text": moe_text,
+        "moe_text": shown.moe_text if shown else "",
         "representativeness": representativeness,
         "invited": invited,
         "response_rate": n_responses / invited if invited else None,
-        "level_percent": round((results.params.level if results else 0.95) * 100),
+        "level_percent": shown.level_percent if shown else 95,
         "has_text_questions": poll.questions.filter(kind=Question.Kind.TEXT).exists(),
     }
 

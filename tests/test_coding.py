@@ -185,3 +185,37 @@ def test_the_api_reports_the_coded_question_ranked(editor_client, question):
     assert [c["label"] for c in coded["codes"]] == ["Mer tid", "Mer resurser"]
     assert coded["codes"][0]["share"] == pytest.approx(0.6)
     assert coded["codes"][0]["ci_low"] < 0.6 < coded["codes"][0]["ci_high"]
+
+
+def test_the_dashboard_suppresses_the_codes_of_too_few_answers(editor_client, db):
+    """As the API does: fewer members answered the open question than the poll's smallest
+    cell (5), so its codes' shares are not shown on the dashboard either."""
+    poll = PollFactory(register=RegisterFactory(), slug="fa-svar")
+    question = QuestionFactory(poll=poll, kind=Question.Kind.TEXT, required=False)
+    for text in ("Mer tid", "Mer tid för klienterna", "Bättre lön"):
+        invitation, _token = invitation_with_token(poll)
+        response_submit(invitation=invitation, answers=[AnswerRow(question.pk, text=text)])
+    code = code_create(question=question, label_sv="Mer tid")
+    codes_assign(code=code, answer_ids=answer_ids(question, "tid"))
+    html = editor_client.get(reverse("poll-results", args=[poll.slug])).content.decode()
+    assert "Koderna visas inte: färre än 5 medlemmar besvarade frågan." in html
+    assert "Mer tid  <b>" not in html.replace("\\u00a0", " ").replace("\\u003Cb\\u003E", "<b>")
+    assert "67" not in html.replace("\\u00a0", " ")
+    body = editor_client.get(reverse("api-poll-results", args=[poll.slug])).json()
+    (coded,) = [q["coded"] for q in body["questions"] if q["kind"] == "text"]
+    assert coded["suppressed"] is True and coded["codes"] == []
+
+
+def test_adding_a_code_keeps_the_uncoded_filter(editor_client, question):
+    page = editor_client.get(coding_url(question), {"only": "uncoded", "q": "tid"})
+    assert 'name="next" value="/staff/polls/' in page.content.decode()
+    back = f"{coding_url(question)}?only=uncoded&q=tid"
+    response = editor_client.post(
+        coding_url(question, "coding-add-code"), {"label_sv": "Mer tid", "next": back}
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    elsewhere = editor_client.post(
+        coding_url(question, "coding-add-code"),
+        {"label_sv": "Annat", "next": "https://example.com/"},
+    )
+    assert elsewhere["Location"] == coding_url(question)

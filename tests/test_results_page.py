@@ -60,8 +60,9 @@ def test_it_shows_a_bar_chart_with_interval_bars_per_question(client, answered_p
 
 def test_it_states_the_margin_of_error_in_percentage_points(client, answered_poll):
     html = results_page(client, answered_poll).content.decode()
-    # 1.96 * sqrt(0.6 * 0.4 / 99 * (1 - 100/10100)) = 9.6 points for both shares.
-    assert "Statistisk felmarginal 9,6 procentenheter" in html
+    # 1.96 * sqrt(0.6 * 0.4 / 99 * (1 - 100/10100)) = 9.6 points is 100 z SE; what is printed
+    # is the interval's longer side: 60 % has 50.20-69.06 %, 40 % has 30.94-49.80 %, so 9.8.
+    assert "Statistisk felmarginal 9,8 procentenheter" in html
     assert "n = 100" in html
 
 
@@ -85,3 +86,23 @@ def test_staff_home_lists_polls_with_responses(client, answered_poll):
     html = client.get(reverse("staff-home")).content.decode()
     assert answered_poll.title_sv in html
     assert ">100<" in html
+
+
+def test_staff_home_writes_swedish_dates_and_thousands(client, db):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    stockholm = ZoneInfo("Europe/Stockholm")
+    opens = datetime.datetime(2026, 11, 25, 9, 0, tzinfo=stockholm)
+    closes = datetime.datetime(2026, 12, 9, 17, 0, tzinfo=stockholm)
+    poll = PollFactory(opens_at=opens, closes_at=closes)
+    client.force_login(staff_user("Admin"))
+    html = client.get(reverse("staff-home")).content.decode()
+    assert "25 nov. 2026 – 9 dec. 2026" in html
+    assert poll.title_sv in html
+
+
+def test_the_dashboard_marks_thousands(client, answered_poll):
+    html = results_page(client, answered_poll).content.decode()
+    # the register's 10,000 members and the 100 invited
+    assert '<span class="stat-value">10\xa0100</span>' in html

@@ -68,10 +68,8 @@ import numpy.typing as npt
 from results.stats.proportions import (
     METHODS,
     ShareEstimate,
+    interval,
     kish_deff,
-    logit_interval,
-    wald_interval,
-    wilson_interval,
     z_value,
 )
 from results.stats.weighting import (
@@ -371,6 +369,20 @@ class MeanEstimate:
     n: int  # respondents in the domain
     deff: float  # NaN where undefined
 
+    @property
+    def has_interval(self) -> bool:
+        """A single respondent gives no variance to estimate: no interval, not a zero-wide
+        one (pages say "too few answers")."""
+        return self.n >= 2
+
+    @property
+    def plus_minus(self) -> float | None:
+        """What to print as "±" (the variable's unit): the larger distance from the mean to an
+        end of its interval; None without an interval."""
+        if not self.has_interval:
+            return None
+        return max(self.mean - self.ci_low, self.ci_high - self.mean, 0.0)
+
 
 def sorted_labels(labels: Iterable[Hashable]) -> list[Hashable]:
     """Labels in their natural order, or by type and text when they cannot be compared."""
@@ -516,19 +528,14 @@ def share_estimates(
             n_effective = p * (1.0 - p) / (se * se)
         else:
             n_effective = math.inf
-        if method == "wilson" or (method == "logit" and p in (0.0, 1.0)):
-            interval = wilson_interval(p, n_effective, level)
-        elif method == "logit":
-            interval = logit_interval(p, se, level)
-        else:
-            interval = wald_interval(p, se, level)
+        shown = interval(p, se=se, n_effective=n_effective, level=level, method=method)
         results.append(
             DesignShareEstimate(
                 count=p * n_d,
                 share=p,
                 se=se,
-                ci_low=interval.low,
-                ci_high=interval.high,
+                ci_low=shown.low,
+                ci_high=shown.high,
                 moe_pp=100.0 * z * se,
                 n=n_d,
                 n_effective=n_effective,

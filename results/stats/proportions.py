@@ -6,7 +6,9 @@ tested in isolation and reused by the results pages, exports and the API.
 Conventions
 -----------
 * A *share* ``p`` is a number in ``[0, 1]``; margins of error are reported in percentage
-  points (``moe_pp = 100 * z * se``).
+  points. ``moe_pp = 100 * z * se`` is the standard error's margin (R's); what a page prints
+  as "±" is :func:`plus_minus_pp`, the larger distance from the share to an end of its
+  interval, because at ``p`` = 0 or 1 the SE is 0 while the Wilson interval is not.
 * Standard errors are design-based for simple random sampling without replacement,
   computed exactly as R's ``survey`` package does for ``svymean`` on a 0/1 variable with
   an ``fpc``::
@@ -42,9 +44,12 @@ __all__ = [
     "format_moe_range_en",
     "format_moe_range_sv",
     "fpc",
+    "interval",
     "kish_deff",
     "logit_interval",
     "moe_range_pp",
+    "plus_minus_pp",
+    "plus_minus_range_pp",
     "share_estimate",
     "shares",
     "srs_share_se",
@@ -97,6 +102,11 @@ class ShareEstimate:
     @property
     def percent(self) -> float:
         return 100.0 * self.share
+
+    @property
+    def plus_minus_pp(self) -> float:
+        """What to print as "±", in points: from the interval (see :func:`plus_minus_pp`)."""
+        return plus_minus_pp(self.share, self.ci_low, self.ci_high)
 
 
 # --------------------------------------------------------------------------- validation
@@ -265,6 +275,43 @@ def logit_interval(p: float, se: float, level: float = 0.95) -> Interval:
     return _clamp_interval(p, _expit(centre - half), _expit(centre + half))
 
 
+def interval(
+    p: float, *, se: float, n_effective: float, level: float = 0.95, method: str = "wilson"
+) -> Interval:
+    """The interval of share ``p``: the one place that chooses between the methods.
+
+    ``"wilson"`` (default): Wilson's score interval at the effective sample size;
+    ``"wald"``: ``p ± z se``; ``"logit"``: on the logit scale, or Wilson where ``p`` is 0 or 1
+    (the logit is infinite there and its SE undefined).
+    """
+    _check_method(method)
+    if method == "wilson" or (method == "logit" and p in (0.0, 1.0)):
+        return wilson_interval(p, n_effective, level)
+    if method == "logit":
+        return logit_interval(p, se, level)
+    return wald_interval(p, se, level)
+
+
+def plus_minus_pp(share: float, low: float, high: float) -> float:
+    """The margin of error to print beside a share ("±"), in percentage points: the larger
+    distance from the share to an end of its interval, ``100 max(p - low, high - p)``.
+
+    It is never smaller than what the interval shows: at ``p = 0`` with the Wilson interval
+    0-79 % it is 79, where ``100 z se`` would be 0. (For a mean, use the same rule in the
+    variable's unit.)
+    """
+    return 100.0 * max(share - low, high - share, 0.0)
+
+
+def plus_minus_range_pp(estimates: Iterable[ShareEstimate]) -> tuple[float, float] | None:
+    """Smallest and largest "±" (:func:`plus_minus_pp`) of the estimates, in points; ``None``
+    without estimates. Every share counts, 0 and 100 % too: their intervals have width."""
+    values = [e.plus_minus_pp for e in estimates]
+    if not values:
+        return None
+    return (min(values), max(values))
+
+
 # --------------------------------------------------------------------------- estimates
 
 
@@ -289,19 +336,13 @@ def _estimate(
     else:
         n_effective = n / (deff * f)
 
-    if method == "wilson" or (method == "logit" and p in (0.0, 1.0)):
-        interval = wilson_interval(p, n_effective, level)
-    elif method == "logit":
-        interval = logit_interval(p, se, level)
-    else:
-        interval = wald_interval(p, se, level)
-
+    shown = interval(p, se=se, n_effective=n_effective, level=level, method=method)
     return ShareEstimate(
         count=count,
         share=p,
         se=se,
-        ci_low=interval.low,
-        ci_high=interval.high,
+        ci_low=shown.low,
+        ci_high=shown.high,
         moe_pp=100.0 * z * se,
         n=n,
         n_effective=n_effective,
@@ -389,7 +430,8 @@ def kish_deff(weights: Sequence[float]) -> float:
 
 
 def moe_range_pp(estimates: Iterable[ShareEstimate]) -> tuple[float, float] | None:
-    """Smallest and largest margin of error (percentage points); ``None`` if no estimates."""
+    """Smallest and largest ``moe_pp`` (``100 z se``, percentage points); ``None`` if no
+    estimates. Pages print :func:`plus_minus_range_pp`, which agrees with the intervals."""
     values = [e.moe_pp for e in estimates]
     if not values:
         return None

@@ -34,3 +34,9 @@ def assert_accessible(page: Any) -> None:
     """Fails on any violation of impact "serious" or "critical"."""
     violations = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
     assert not violations, f"axe-core on {page.url}:\n{describe(violations)}"
+
+
+def assert_no_violations(page: Any) -> None:
+    """Fails on any violation at all, whatever its impact (the staff result pages)."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core on {page.url}:\n{describe(violations)}"
