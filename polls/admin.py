@@ -88,7 +88,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     list_display = ["sample_member", "poll", "status", "sent_at"]
     list_filter = ["poll", "status"]
-    fields = ["poll", "sample_member", "status", "sent_at", "error"]
+    fields = ("poll", "sample_member", "status", "sent_at", "error")
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -16,7 +16,7 @@ from .kinds import CONDITION_KINDS
 from .models import Option, Poll, Question
 
 
-def flow_key(question: Question) -> tuple:
+def flow_key(question: Question) -> tuple[tuple[int, int, int], int, int]:
     """Questions without a section make up the first, implicit page."""
     section = question.section
     page = (0, 0, 0) if section is None else (1, section.order, section.pk)

@@ -8,6 +8,7 @@ import io
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -80,7 +81,7 @@ SECTIONS = [
     ("Kvaliteten i arbetet", "The quality of the work"),
 ]
 
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {
         "section": 0,
         "code": "verklighet",

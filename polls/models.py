@@ -6,6 +6,7 @@ The invitation knows who; the response knows what; nothing joins them.
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -223,7 +224,7 @@ class Question(Translated, models.Model):
         related_name="dependent_questions",
         verbose_name=_("shown only if the answer to"),
     )
-    condition_options = models.ManyToManyField(
+    condition_options: "models.ManyToManyField[Option, Any]" = models.ManyToManyField(
         "Option",
         blank=True,
         related_name="conditioned_questions",
@@ -532,7 +533,7 @@ class Answer(models.Model):
         indexes = [models.Index(fields=["question", "option"])]
 
     def __str__(self) -> str:
-        if self.option_id:
+        if self.option is not None:
             return f"{self.question.code}: {self.option.code}"
         return f"{self.question.code}: {self.value if self.value is not None else self.text}"
 

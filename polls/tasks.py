@@ -8,6 +8,7 @@ into the domain (one more argument on every service for what is the caller's bus
 """
 
 import smtplib
+from functools import partial
 
 from celery import shared_task
 from django.db import transaction
@@ -32,7 +33,7 @@ def invitations_queue(*, poll: Poll) -> int:
     transaction commits; returns the number of batches."""
     batches = invitation_batches(poll=poll)
     for batch in batches:
-        transaction.on_commit(lambda batch=batch: send_invitation_batch.delay(batch))
+        transaction.on_commit(partial(send_invitation_batch.delay, batch))
     return len(batches)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -76,7 +77,7 @@ def sample_draw(
     name: str,
     size: int,
     seed: int,
-    by=None,
+    by: User | None = None,
     strata: Sequence[str] = (),
     allocation: str = "proportional",
     fixed: Mapping[str, int] | None = None,

@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -106,10 +109,10 @@ class SamplePlanForm(forms.Form):
         help_text=_("The same register, design and seed always give the same members."),
     )
 
-    def __init__(self, *args, variables: list[str], samples: list[str] = (), **kwargs):
+    def __init__(self, *args, variables: list[str], samples: Sequence[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["strata"].choices = [(v, v) for v in variables]
-        self.fields["exclude_samples"].choices = [(s, s) for s in samples]
+        cast(forms.ChoiceField, self.fields["strata"]).choices = [(v, v) for v in variables]
+        cast(forms.ChoiceField, self.fields["exclude_samples"]).choices = [(s, s) for s in samples]
         if not samples:
             del self.fields["exclude_samples"]
 

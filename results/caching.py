@@ -224,13 +224,13 @@ def cached_poll_data(poll: Poll, questions: list[Question], *, profiles: bool) -
     if not profiles:
         data = cache.get(profiled)
         if data is not None:
-            return data  # type: ignore[no-any-return]
+            return data
     key = poll_key(poll, "data", profiles)
     data = cache.get(key)
     if data is None:
         data = load_poll_data(poll, questions, profiles=profiles)
         cache.set(key, data, RESULTS_SECONDS)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def cached_poll_results(
@@ -255,7 +255,7 @@ def cached_poll_results(
         data = cached_poll_data(poll, questions, profiles=bool(params.variables))
         results = compute_poll_results(poll=poll, params=params, questions=questions, data=data)
         cache.set(key, results, RESULTS_SECONDS)
-    return results  # type: ignore[no-any-return]
+    return results
 
 
 def cached_representativeness(*, poll: Poll, params: ResultParams) -> Representativeness:
@@ -269,4 +269,4 @@ def cached_representativeness(*, poll: Poll, params: ResultParams) -> Representa
         data = cache.get(poll_key(poll, "data", True))
         found = representativeness_for(poll=poll, params=params, data=data)
         cache.set(key, found, REPRESENTATIVENESS_SECONDS)
-    return found  # type: ignore[no-any-return]
+    return found

@@ -82,7 +82,7 @@ def share_bar_figure(
         f"<br>n = {e.n}"
         for label, e in zip(labels, estimates, strict=True)
     ]
-    figure = {
+    figure: dict[str, Any] = {
         "data": [
             {
                 "type": "bar",

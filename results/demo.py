@@ -23,7 +23,7 @@ def demo_coding(poll: Poll) -> int:
         answers = list(text_answers(question).values_list("pk", "text"))
         for label_sv, label_en, keywords in DEMO_CODES:
             code = code_create(question=question, label_sv=label_sv, label_en=label_en)
-            ids = [pk for pk, text in answers if any(k in text.lower() for k in keywords)]
+            ids = [pk for pk, text in answers if any(k in (text or "").lower() for k in keywords)]
             if ids:
                 made += codes_assign(code=code, answer_ids=ids)
     return made

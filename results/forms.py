@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,13 +25,16 @@ class ResultControlsForm(forms.Form):
         label=_("Weight by"), required=False, widget=forms.CheckboxSelectMultiple
     )
     ci = forms.ChoiceField(
-        label=_("Interval"), choices=[("", _("the poll's setting"))] + CI_CHOICES, required=False
+        label=_("Interval"), choices=[("", _("the poll's setting")), *CI_CHOICES], required=False
     )
 
     def __init__(self, *args, variables: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["by"].choices = [("", _("none: all respondents"))] + [(v, v) for v in variables]
-        self.fields["weight_by"].choices = [(v, v) for v in variables]
+        cast(forms.ChoiceField, self.fields["by"]).choices = [
+            ("", _("none: all respondents")),
+            *((v, v) for v in variables),
+        ]
+        cast(forms.ChoiceField, self.fields["weight_by"]).choices = [(v, v) for v in variables]
 
     def params(self) -> dict:
         data = self.cleaned_data

@@ -24,9 +24,10 @@ comma, a no-break space before "%" and between thousands).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,7 +35,14 @@ from django.utils.translation import gettext as _
 from polls.models import Poll, Question
 
 from .coding import coded_question_results
-from .estimation import GroupDifference, OptionResult, PollResults, QuestionResult, Table
+from .estimation import (
+    GroupDifference,
+    GroupTable,
+    OptionResult,
+    PollResults,
+    QuestionResult,
+    Table,
+)
 from .representativeness import Representativeness
 from .stats.design import MeanEstimate
 from .stats.proportions import (
@@ -406,7 +414,7 @@ def _option(option: OptionResult, sampled: bool, language: str) -> ShownShare:
     )
 
 
-def _table_fields(table: Table, sampled: bool, language: str) -> dict:
+def _table_fields(table: Table, sampled: bool, language: str) -> dict[str, Any]:
     return {
         "n": None if table.suppressed else table.n,
         "n_effective": _finite(table.n_effective),
@@ -423,7 +431,7 @@ def _table(table: Table, sampled: bool, language: str) -> ShownTable:
     return ShownTable(**_table_fields(table, sampled, language))
 
 
-def _groups(groups, sampled: bool, language: str) -> list[ShownGroupTable]:
+def _groups(groups: Sequence[GroupTable], sampled: bool, language: str) -> list[ShownGroupTable]:
     return [
         ShownGroupTable(group=g.group, **_table_fields(g.table, sampled, language)) for g in groups
     ]
@@ -538,6 +546,6 @@ def present(
             moe_groups_text=moe_range_text(groups_range, language) if groups_range else "",
             census=results.population is not None
             and results.n_responses >= results.population
-            and bool(moe_range)
+            and moe_range is not None
             and moe_range[1] == 0.0,
         )

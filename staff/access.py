@@ -66,7 +66,7 @@ def has_role(user: Any, *roles: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name__in=roles or STAFF_ROLES).exists()
+    return bool(user.groups.filter(name__in=roles or STAFF_ROLES).exists())
 
 
 def roles_for(label: str) -> tuple[str, ...]:

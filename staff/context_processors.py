@@ -34,7 +34,8 @@ def staff_navigation(request: Any) -> dict[str, Any]:
         "staff_nav": {
             "polls": bool(held & set(POLL_ROLES)),
             "registers": bool(held & set(RULES["respondents.Register"])),
-            "django_admin": user.is_superuser or bool(held & set(DJANGO_ADMIN_ROLES)),
+            "django_admin": bool(user and user.is_superuser)
+            or bool(held & set(DJANGO_ADMIN_ROLES)),
             "current": "studio" if (name or "").startswith("studio-") else SECTIONS.get(name, ""),
         }
     }

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from polls.answering import AnswerRow, response_submit
+from polls.answering.responses import AnswerRow, response_submit
 from polls.models import Question
 from respondents.models import Member
 from results.presenting import plus_minus_text

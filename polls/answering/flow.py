@@ -76,7 +76,7 @@ class DraftProgress:
 
 
 def _page(
-    request: HttpRequest, progress: Progress, sheet: AnswerSheet, form: PageForm, status=200
+    request: HttpRequest, progress: Progress, sheet: AnswerSheet, form: PageForm, status: int = 200
 ) -> HttpResponse:
     active = sheet.active_pages()
     indexes = [page.index for page in active]

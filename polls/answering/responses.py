@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.http import Http404
@@ -188,7 +188,9 @@ def _answer_rows(
     return answers_visible(rows, questions)
 
 
-def _write_response(*, poll: Poll, rows: Sequence[AnswerRow], attributes: dict) -> Response:
+def _write_response(
+    *, poll: Poll, rows: Sequence[AnswerRow], attributes: dict[str, Any]
+) -> Response:
     """The response and its answers; the caller holds the transaction."""
     response = Response.objects.create(
         poll=poll, submitted_on=timezone.localdate(), attributes=attributes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +23,7 @@ def poll_close(*, poll: Poll) -> bool:
     return bool(closed)
 
 
-def polls_close_due(now=None) -> int:
+def polls_close_due(now: datetime | None = None) -> int:
     """Close every open poll whose closing time has passed (run by Celery beat)."""
     now = now or timezone.now()
     due = Poll.objects.filter(state=Poll.State.OPEN, closes_at__lte=now)

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from respondents.csvfiles import ImportFileError, csv_records, decode, delimiter_naming
 
-from ..models import Answer, Option, Poll, Question, Response
+from ..models import Answer, GridRow, Option, Poll, Question, Response
 
 __all__ = [
     "ImportedResponses",
@@ -105,7 +105,7 @@ class _Reader:
         self.options = {
             code: {o.code: o for o in q.options.all()} for code, q in self.questions.items()
         }
-        self.columns: dict[str, tuple[Question, object]] = {}  # column -> (question, row)
+        self.columns: dict[str, tuple[Question, GridRow | None]] = {}  # column -> (question, row)
         for code, q in self.questions.items():
             if q.kind == Question.Kind.GRID:
                 for row in q.rows.all():

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def answer_url(token: str) -> str:
-    return settings.SITE_URL + reverse("answer", args=[token])
+    return f"{settings.SITE_URL}{reverse('answer', args=[token])}"
 
 
 def invitations_create(*, poll: Poll, draw: SampleDraw) -> int:

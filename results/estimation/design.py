@@ -6,7 +6,7 @@ carry."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 from django.core.cache import cache
@@ -37,7 +37,7 @@ def population_counts(register: Register, variables: Sequence[str]) -> dict[str,
     if counts is None:
         counts = register_population_counts(register, names, pairs=len(names) == 2)
         cache.set(key, counts, POPULATION_CACHE_SECONDS)
-    return counts
+    return cast(dict[str, Any], counts)
 
 
 def poll_population(poll: Poll) -> int | None:

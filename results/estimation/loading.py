@@ -247,16 +247,16 @@ def load_poll_data(
         cursor.execute(" UNION ALL ".join(parts), sql_params)
         rows = cursor.fetchall()
     data = _parse(rows, variables)
-    snapshot = next((row[2] for row in rows if row[0] == 5), None)
-    if isinstance(snapshot, str) and snapshot.startswith('"'):
-        snapshot = json.loads(snapshot)  # jsonb comes back as its text
-    data.snapshot = None if snapshot is None else str(snapshot)
+    raw = next((row[2] for row in rows if row[0] == 5), None)
+    if isinstance(raw, str) and raw.startswith('"'):
+        raw = json.loads(raw)  # jsonb comes back as its text
+    data.snapshot = None if raw is None else str(raw)
     return data
 
 
 def snapshots() -> bool:
     """Whether the database tells a statement's snapshot (PostgreSQL 13 and later)."""
-    return connection.vendor == "postgresql" and connection.pg_version >= 130000
+    return connection.vendor == "postgresql" and getattr(connection, "pg_version", 0) >= 130000
 
 
 def merge_poll_data(data: PollData, new: PollData, response_ids: Iterable[str]) -> PollData:
@@ -314,7 +314,9 @@ def merge_poll_data(data: PollData, new: PollData, response_ids: Iterable[str]) 
             merged[q] = Atoms(profile, option, row, rank, value, count)
         return merged
 
-    def per_profile(ours: dict[int, FloatArray], theirs: dict[int, FloatArray]) -> dict:
+    def per_profile(
+        ours: dict[int, FloatArray], theirs: dict[int, FloatArray]
+    ) -> dict[int, FloatArray]:
         merged = {q: grown(v) for q, v in ours.items()}
         for q, extra in theirs.items():
             merged.setdefault(q, np.zeros(size))

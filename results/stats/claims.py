@@ -175,7 +175,7 @@ def _number(text: str) -> int:
 def _percent(value: float, decimals: int) -> float:
     # Round half away from zero, as the page's "41 %" does (not Python's banker's rounding).
     scaled = value * 100 * 10**decimals
-    return int(scaled + 0.5) / 10**decimals
+    return float(int(scaled + 0.5) / 10**decimals)
 
 
 def _with_interval(shares: Iterable[ShownShare]) -> list[ShownShare]:
@@ -289,7 +289,12 @@ def _comparison_claims(text: str, differences: Sequence[ShownDifference]) -> Ite
                 continue
             if found.significant and (found.share_a > found.share_b) == forward:
                 break
-        args = ("comparison", match.group(0), match.start(), match.end())
+        args: tuple[ClaimKind, str, int, int] = (
+            "comparison",
+            match.group(0),
+            match.start(),
+            match.end(),
+        )
         if found is None:
             yield Claim(*args, False, "groups_not_shown")
             continue

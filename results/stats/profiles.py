@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import sparse
 
 from results.stats.design import BoolArray, DesignShareEstimate, MeanEstimate
 from results.stats.proportions import interval, z_value

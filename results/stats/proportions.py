@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
-from scipy.special import ndtri as _scipy_ndtri  # type: ignore[import-untyped]
+from scipy.special import ndtri as _scipy_ndtri
 
 __all__ = [
     "METHODS",

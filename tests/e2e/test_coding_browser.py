@@ -3,7 +3,7 @@ and the page has no accessibility violations at all."""
 
 import pytest
 
-from polls.answering import AnswerRow, response_submit
+from polls.answering.responses import AnswerRow, response_submit
 from polls.models import Question
 from tests.e2e.axe import assert_no_violations
 from tests.factories import (
