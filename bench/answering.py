@@ -458,7 +458,7 @@ def print_run(title: str, result: dict) -> None:
     print_latencies(result)
 
 
-def main() -> int:  # noqa: C901, PLR0915 (a straight script)
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, choices=[1, 4], default=1)
     parser.add_argument("--duration", type=float, default=30, help="seconds per measurement")

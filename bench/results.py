@@ -45,7 +45,7 @@ def _bulk(model, objects) -> None:
     model.objects.bulk_create(objects, batch_size=BATCH)
 
 
-def build(responses: int, members: int, invited: int):  # noqa: C901 (a straight script)
+def build(responses: int, members: int, invited: int):
     """The register, sample, poll and responses; returns the poll."""
     import numpy as np
     from django.db import transaction
@@ -167,7 +167,7 @@ def build(responses: int, members: int, invited: int):  # noqa: C901 (a straight
     return poll
 
 
-def _questions(poll, Question, Option, GridRow) -> dict:  # noqa: N803 (model classes)
+def _questions(poll, Question, Option, GridRow) -> dict:
     """Ten questions of every kind; returns code -> (question, [option ids], [row ids])."""
     made = {}
 

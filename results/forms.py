@@ -18,7 +18,7 @@ class ResultControlsForm(forms.Form):
     by = forms.ChoiceField(label=_("Breakdown"), required=False)
     weights = forms.ChoiceField(
         label=_("Weighting"),
-        choices=[("", _("the poll's setting"))] + WEIGHTING_CHOICES,
+        choices=[("", _("the poll's setting")), *WEIGHTING_CHOICES],
         required=False,
     )
     weight_by = forms.MultipleChoiceField(

@@ -77,7 +77,7 @@ def probe_postgres(url: str = DEFAULT_DATABASE_URL) -> tuple[bool, str]:
         with psycopg.connect(**_pg_params(url, dbname="postgres")) as conn:
             conn.execute("SELECT 1")
         return True, ""
-    except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+    except Exception as exc:
         return False, f"{host}:{port}: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}"
 
 
@@ -93,7 +93,7 @@ def probe_redis(url: str = DEFAULT_REDIS_URL) -> tuple[bool, str]:
         client.ping()
         client.close()
         return True, ""
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return False, f"{host}:{port}: {exc}"
 
 

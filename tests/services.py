@@ -183,7 +183,7 @@ def redis_problem(url: str | None = None) -> str | None:
             with closing(client):
                 client.ping()
             _redis_checked[url] = None
-        except Exception as exc:  # noqa: BLE001 - any failure means "not usable"
+        except Exception as exc:
             _redis_checked[url] = f"{url}: {exc}"
     return _redis_checked[url]
 
@@ -275,7 +275,7 @@ class SmtpServer:
         self._controller: Any = None
 
     # aiosmtpd handler hook, runs in the controller's thread
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._changed:
@@ -300,7 +300,7 @@ class SmtpServer:
             )
             try:
                 controller.start()
-            except Exception as exc:  # noqa: BLE001 - port taken in between: try another
+            except Exception as exc:
                 last_error = exc
                 continue
             self._controller, self.port = controller, port

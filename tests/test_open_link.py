@@ -98,7 +98,7 @@ def test_a_missing_answer_keeps_the_visitor_on_the_page_and_writes_nothing(clien
     page = client.post(link(poll), {"page": 0, "action": "next"})
     assert page.status_code == 400
     assert 'role="alert"' in text(page)
-    (q1, o1), (q2, _o2) = options(poll)
+    (q1, o1), (_q2, _o2) = options(poll)
     client.post(link(poll), {"page": 0, "action": "next", f"q{q1.pk}": o1["Ja"].pk})
     last = client.post(link(poll), {"page": 1, "action": "next"})
     assert last.status_code == 400

@@ -156,7 +156,7 @@ def test_a_scale_point_is_a_value_and_dont_know_an_option(scale):
     name = f"q{scale.pk}"
     assert check(scale, {name: ["4"]}) == ([AnswerRow(scale.pk, value=Decimal(4))], None)
     dont_know = scale.options.get()
-    rows, error = check(scale, {name: [f"o{dont_know.pk}"]})
+    rows, _error = check(scale, {name: [f"o{dont_know.pk}"]})
     assert rows == [AnswerRow(scale.pk, option_id=dont_know.pk)]
 
 

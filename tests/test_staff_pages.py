@@ -8,7 +8,7 @@ from django.contrib.staticfiles import finders
 
 from tests.factories import UserFactory, staff_user
 from tests.test_permissions import EXPECTED, client_for, url_for, walk
-from tests.test_permissions import world as world  # noqa: F401 (the fixture)
+from tests.test_permissions import world as world
 
 pytestmark = pytest.mark.django_db
 

@@ -290,7 +290,7 @@ def test_options_are_added_reordered_and_deleted(studio):
     poll = PollFactory(state=Poll.State.DRAFT)
     question = yes_no(poll)
     data = question_post(question)
-    ja, nej, vet_ej = question.options.all()
+    _ja, nej, _vet_ej = question.options.all()
     data.update(
         {
             # "Vet ej" first, "Nej" deleted, a new option without a code gets one from its label.
@@ -541,7 +541,7 @@ def test_a_broken_condition_is_refused_with_its_message(studio, follow_up_poll, 
 
 
 def test_a_cycle_of_conditions_is_refused(follow_up_poll):
-    poll, can, _follow_up, later = follow_up_poll
+    _poll, can, _follow_up, later = follow_up_poll
     question_condition_set(question=later, on=can, options=[can.options.get(code="ja")])
     with pytest.raises(Refused) as refused:
         question_condition_set(question=can, on=later, options=[later.options.get(code="ja")])

@@ -104,8 +104,12 @@ def make_questions(poll) -> dict[str, Question]:
         "prioritet": question_with_options(
             poll,
             kind.RANKING,
-            [("lon", "Lön", "Pay"), ("miljo", "Miljö", "Environment"), ("tid", "Tid", "Time")]
-            + [("pension", "Pension", "Pension")],
+            [
+                ("lon", "Lön", "Pay"),
+                ("miljo", "Miljö", "Environment"),
+                ("tid", "Tid", "Time"),
+                ("pension", "Pension", "Pension"),
+            ],
             code="prioritet",
             max_choices=3,
         ),

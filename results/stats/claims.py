@@ -31,9 +31,9 @@ from typing import Literal
 
 __all__ = [
     "Claim",
+    "Headline",
     "ShownDifference",
     "ShownShare",
-    "Headline",
     "check_claims",
     "suggest_headlines",
 ]
