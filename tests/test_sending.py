@@ -80,7 +80,7 @@ def test_an_email_whose_worker_died_becomes_unknown_and_is_not_sent_again(invite
     assert leases_expire(now=later) == 5
     unknown = Invitation.objects.filter(status=Invitation.Status.UNKNOWN)
     assert unknown.count() == 5
-    assert "Check before resending" in unknown.first().error
+    assert "Kontrollera innan" in unknown.first().error
     assert invitation_batch_send(ids) == 15
 
 
@@ -102,7 +102,7 @@ def test_an_unreachable_server_is_retried_then_marked_failed_with_the_reason(inv
     send_invitation_batch.apply(args=[ids[:3]], retries=send_invitation_batch.max_retries)
     failed = Invitation.objects.filter(status=Invitation.Status.FAILED)
     assert failed.count() == 3
-    assert "Not sent after several attempts" in failed.first().error
+    assert "flera försök" in failed.first().error
 
 
 def test_a_refused_recipient_is_failed_with_the_servers_reason(invited, smtp_server, settings):
@@ -142,7 +142,7 @@ def test_requeue_unsent_rebuilds_the_queue_from_the_database(
 def test_requeue_unsent_refuses_a_draft_poll(invited):
     poll, _ids = invited
     Poll.objects.filter(pk=poll.pk).update(state=Poll.State.DRAFT)
-    with pytest.raises(CommandError, match="open or scheduled"):
+    with pytest.raises(CommandError, match="öppen eller schemalagd"):
         call_command("requeue_unsent", poll=poll.slug)
 
 

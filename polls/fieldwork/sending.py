@@ -115,6 +115,11 @@ def _due(step: int, poll: Poll) -> Q:
     )
 
 
+def due_for_reminder(*, poll: Poll, step: int):
+    """Who reminder `step` goes to: invited, not completed, opted out or bounced."""
+    return Invitation.objects.filter(_due(step, poll))
+
+
 def invitation_batches(
     *, poll: Poll, step: int = 0, limit: int | None = None, stale_after: int | None = None
 ) -> list[list[int]]:
