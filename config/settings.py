@@ -170,6 +170,14 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Medlemsröst <noreply@medlemsrost.se>")
 INVITATION_BATCH_SIZE = env.int("INVITATION_BATCH_SIZE", default=200)
+# A worker holds a batch's e-mails this long; past it, they are "unknown" (docs/fieldwork.md).
+INVITATION_LEASE_SECONDS = env.int("INVITATION_LEASE_SECONDS", default=900)
+# An e-mail still queued this long after its task went to the broker is queued again.
+INVITATION_REQUEUE_AFTER = env.int("INVITATION_REQUEUE_AFTER", default=1800)
+# The first retry of a batch after a temporary SMTP failure; each further one waits twice as long.
+INVITATION_RETRY_DELAY = env.int("INVITATION_RETRY_DELAY", default=30)
+# The bounce webhook's shared secret (header X-Medlemsrost-Secret); empty: the webhook is off.
+BOUNCE_WEBHOOK_SECRET = env.str("BOUNCE_WEBHOOK_SECRET", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -234,4 +242,6 @@ if not STATIC_ROOT.exists():
 
 CELERY_BEAT_SCHEDULE = {
     "close-due-polls": {"task": "polls.tasks.close_due_polls", "schedule": 300.0},
+    # Leases, due plan steps, and queues lost with Redis (the database is the truth).
+    "field-work": {"task": "polls.tasks.field_work_tick", "schedule": 60.0},
 }

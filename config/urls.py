@@ -11,6 +11,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staff-home"), name="home"),
     path("s/<str:token>/", poll_views.answer, name="answer"),
     path("p/<slug:slug>/", poll_views.open_answer, name="open-answer"),
+    path("", include("polls.fieldwork.urls")),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/coding/", coding_views.coding_polls, name="coding-polls"),

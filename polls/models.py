@@ -32,6 +32,7 @@ class Translated:
 class Poll(Translated, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
         ARCHIVED = "archived", _("archived")
@@ -413,8 +414,13 @@ class Invitation(models.Model):
         STARTED = "started", _("started")
         COMPLETED = "completed", _("completed")
         OPTED_OUT = "opted_out", _("opted out")
+        # The worker stopped while it held the e-mail (see docs/fieldwork.md): it may or may not
+        # have gone out, so it is not sent again unless an admin decides so.
+        UNKNOWN = "unknown", _("unknown: check before resending")
 
     ANSWERABLE = (Status.SENT, Status.STARTED)
+    # Who may still get a reminder: the invitation went out and the member has not finished.
+    REMINDABLE = (Status.SENT, Status.STARTED)
 
     poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="invitations")
     sample_member = models.ForeignKey(
@@ -424,8 +430,20 @@ class Invitation(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
+    # The link of the latest reminder (the invitation's own link keeps working beside it).
+    reminder_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
+    # When the invitation (or its reminder) was last put on the broker: a queued one whose task
+    # is older than INVITATION_REQUEUE_AFTER is queued again (the database is the truth).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # A worker holds the e-mail until then; past it, polls.fieldwork.sending.leases_expire
+    # marks the e-mail unknown.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    # The number of the reminder a worker is sending now, if any.
+    reminder_sending = models.PositiveSmallIntegerField(null=True, blank=True)
+    reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")

@@ -403,6 +403,7 @@ def register_write_members(
             added, changed, left = _write_with_copy(register, parsed, progress)
         else:
             added, changed, left = _write_in_batches(register, parsed, progress)
+        _keep_opt_outs_and_bounces(register)
         register.population = population_snapshot(register)
         register.save(update_fields=["population"])
     if progress:
@@ -436,6 +437,14 @@ def _jsonb_object(variables: list[str], alias: str) -> tuple[str, list[str]]:
         parts.append(f"jsonb_build_object({', '.join(pairs)})")
         params += variables[start : start + 40]
     return " || ".join(parts), params
+
+
+def _keep_opt_outs_and_bounces(register: Register) -> None:
+    """A member who opted out, or whose address bounced, and whom this import brought back
+    (from "left") stays unreachable: the import never undoes a member's own choice."""
+    back = register.members.filter(status=Member.Status.ACTIVE)
+    back.filter(opted_out_at__isnull=False).update(status=Member.Status.OPTED_OUT)
+    back.filter(bounced_at__isnull=False).update(status=Member.Status.BOUNCED)
 
 
 def _write_with_copy(

@@ -52,6 +52,10 @@ class Member(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    # Kept apart from the status, which an import may change (left, back again): a member who
+    # opted out stays out, whatever later imports say (respondents.optouts).
+    opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
+    bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("member")

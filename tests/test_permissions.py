@@ -70,6 +70,9 @@ EXPECTED = {
         "staff_no_role": 403,
         "inactive": LOGIN,
     },
+    # A forged opt-out link is the "link does not work" page; the webhook takes only POST.
+    "opt-out": {role: 404 for role in ROLES},
+    "bounce-webhook": {role: 405 for role in ROLES},
     "login": {
         "anonymous": 200,
         "member": 200,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,8 +44,10 @@ def invitation_by_token(token: str) -> Invitation:
     if not token or len(token) > 64:
         raise Http404("unknown token")
     try:
+        # The invitation's own link, or that of its latest reminder.
+        digest = hash_token(token)
         return Invitation.objects.select_related("poll", "sample_member__member").get(
-            token_hash=hash_token(token)
+            Q(token_hash=digest) | Q(reminder_token_hash=digest)
         )
     except Invitation.DoesNotExist:
         raise Http404("unknown token") from None

@@ -1,109 +1,441 @@
-"""Inviting a sample to a poll: invitation rows first, then e-mails in batches by Celery."""
+"""Inviting a sample to a poll: invitation rows first, then e-mails in batches by Celery.
+
+Exactly once, or visibly not (docs/fieldwork.md): a worker claims a whole batch in one
+statement (status queued -> sending, with a lease and the hash of each fresh token), sends, and
+marks what went out in one statement. An e-mail whose worker died while it held it is never
+sent again on its own: when the lease runs out, `leases_expire` marks it "unknown: check
+before resending", and the admin decides. The project leans at-most-once: a member who gets
+two personal links to one poll is a worse failure, and a less visible one, than a member the
+field page shows as unknown.
+
+Reminders go through the same machinery (`step` 1, 2, ...): each carries a link of its own
+(`Invitation.reminder_token_hash`), so the invitation's link keeps working beside it.
+"""
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
+import secrets
 import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from respondents.models import SampleDraw
+from respondents.models import Member, SampleDraw
 
-from ..models import Invitation, Poll
+from ..models import Invitation, Poll, hash_token
 
 log = logging.getLogger(__name__)
+
+OPT_OUT_SALT = "medlemsrost.opt-out"
+# States in which e-mails may go out: a scheduled poll's invitations may precede its opening.
+SENDABLE_STATES = (Poll.State.OPEN, Poll.State.SCHEDULED)
+
+
+class NotSendable(Exception):
+    """The poll may not be sent to (a draft, closed or archived poll); the message says why."""
+
+
+def poll_check_sendable(poll: Poll, now: datetime.datetime | None = None) -> None:
+    now = now or timezone.now()
+    if poll.state not in SENDABLE_STATES:
+        raise NotSendable(
+            _(
+                "The poll “%(poll)s” is %(state)s: invitations go out only for an open or "
+                "scheduled poll."
+            )
+            % {"poll": poll.slug, "state": poll.get_state_display()}
+        )
+    if poll.closes_at and poll.closes_at <= now:
+        raise NotSendable(
+            _("The poll “%(poll)s” has closed: nothing more is sent.") % {"poll": poll.slug}
+        )
 
 
 def answer_url(token: str) -> str:
     return f"{settings.SITE_URL}{reverse('answer', args=[token])}"
 
 
+def opt_out_token(invitation_id: int) -> str:
+    return signing.dumps(invitation_id, salt=OPT_OUT_SALT, compress=True)
+
+
+def opt_out_invitation_id(token: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=OPT_OUT_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def opt_out_url(invitation_id: int) -> str:
+    return settings.SITE_URL + reverse("opt-out", args=[opt_out_token(invitation_id)])
+
+
 def invitations_create(*, poll: Poll, draw: SampleDraw) -> int:
-    """One queued invitation per sampled member; members already invited are left alone."""
+    """One queued invitation per reachable sampled member; members already invited, and those
+    who opted out, bounced, left or have no e-mail, are left alone (the field page counts
+    them as unreachable)."""
     existing = set(
         Invitation.objects.filter(poll=poll, sample_member__draw=draw).values_list(
             "sample_member_id", flat=True
         )
     )
+    reachable = draw.members.filter(member__status=Member.Status.ACTIVE).exclude(member__email="")
     new = [
         Invitation(poll=poll, sample_member_id=sm_id)
-        for sm_id in draw.members.values_list("id", flat=True)
+        for sm_id in reachable.values_list("id", flat=True)
         if sm_id not in existing
     ]
     Invitation.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
     return len(new)
 
 
-def invitation_batches(*, poll: Poll) -> list[list[int]]:
-    """The poll's unsent invitations in batches of INVITATION_BATCH_SIZE ids, one e-mail task
-    each (`polls.tasks.invitations_queue` puts them on the queue)."""
-    ids = list(
-        Invitation.objects.filter(poll=poll, status=Invitation.Status.QUEUED)
-        .order_by("id")
-        .values_list("id", flat=True)
+def _due(step: int, poll: Poll) -> Q:
+    """The invitations of `poll` that `step` (0 the invitation, n the n-th reminder) would
+    send to."""
+    if step == 0:
+        return Q(poll=poll, status=Invitation.Status.QUEUED)
+    return Q(
+        poll=poll,
+        status__in=Invitation.REMINDABLE,
+        reminders_sent=step - 1,
+        reminder_sending__isnull=True,
+        sample_member__member__status=Member.Status.ACTIVE,
     )
+
+
+def due_for_reminder(*, poll: Poll, step: int):
+    """Who reminder `step` goes to: invited, not completed, opted out or bounced."""
+    return Invitation.objects.filter(_due(step, poll))
+
+
+def invitation_batches(
+    *, poll: Poll, step: int = 0, limit: int | None = None, stale_after: int | None = None
+) -> list[list[int]]:
+    """The ids `step` has still to send to, in batches of INVITATION_BATCH_SIZE, one task each
+    (`polls.tasks.invitations_queue` puts them on the queue), at most `limit` of them. Marks
+    them as queued now. With `stale_after` (seconds), only those that were queued before, longer
+    ago than that (their task was lost with Redis, say): never-queued ones wait for the plan."""
+    due = Invitation.objects.filter(_due(step, poll))
+    if stale_after is not None:
+        cutoff = timezone.now() - datetime.timedelta(seconds=stale_after)
+        due = due.filter(queued_at__lt=cutoff)
+    ids = list(due.order_by("id").values_list("id", flat=True)[:limit])
+    for start in range(0, len(ids), 5000):
+        Invitation.objects.filter(pk__in=ids[start : start + 5000]).update(queued_at=timezone.now())
     size = settings.INVITATION_BATCH_SIZE
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def invitation_message(invitation: Invitation, token: str) -> EmailMultiAlternatives:
-    member = invitation.sample_member.member
-    poll = invitation.poll
+# --- the worker's side ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    poll_id: int
+    email: str
+    token: str
+
+
+def _claim_sql_postgresql(step: int) -> str:
+    if step == 0:
+        claim = "status = 'sending', token_hash = v.hash"
+        due = "i.status = 'queued'"
+    else:
+        claim = "reminder_sending = %(step)s, reminder_token_hash = v.hash"
+        due = (
+            "i.status IN ('sent', 'started') AND i.reminders_sent = %(step)s - 1 "
+            "AND i.reminder_sending IS NULL"
+        )
+    return (
+        f"UPDATE polls_invitation AS i SET {claim}, lease_until = %(lease)s "
+        "FROM unnest(%(ids)s::bigint[], %(hashes)s::text[]) AS v(id, hash), "
+        "respondents_samplemember AS sm, respondents_member AS m, polls_poll AS p "
+        f"WHERE i.id = v.id AND {due} "
+        "AND sm.id = i.sample_member_id AND m.id = sm.member_id "
+        "AND m.status = 'active' AND m.email <> '' "
+        "AND p.id = i.poll_id AND p.state IN ('open', 'scheduled') "
+        "AND (p.closes_at IS NULL OR p.closes_at > %(now)s) "
+        "RETURNING i.id, i.poll_id, m.email, v.hash"
+    )
+
+
+def _claim_sql_sqlite(step: int) -> str:
+    # SQLite's RETURNING may not name the tables of an UPDATE ... FROM, so the addresses come
+    # in a second statement; SQLite has one writer at a time, so the claim is as safe.
+    if step == 0:
+        claim = "status = 'sending', token_hash = json_extract(%(hashes)s, '$.\"' || id || '\"')"
+        due = "status = 'queued'"
+    else:
+        claim = (
+            "reminder_sending = %(step)s, "
+            "reminder_token_hash = json_extract(%(hashes)s, '$.\"' || id || '\"')"
+        )
+        due = (
+            "status IN ('sent', 'started') AND reminders_sent = %(step)s - 1 "
+            "AND reminder_sending IS NULL"
+        )
+    return (
+        f"UPDATE polls_invitation SET {claim}, lease_until = %(lease)s "
+        f"WHERE id IN (SELECT value FROM json_each(%(ids)s)) AND {due} "
+        "AND sample_member_id IN (SELECT sm.id FROM respondents_samplemember sm "
+        "JOIN respondents_member m ON m.id = sm.member_id "
+        "WHERE m.status = 'active' AND m.email <> '') "
+        "AND poll_id IN (SELECT id FROM polls_poll WHERE state IN ('open', 'scheduled') "
+        "AND (closes_at IS NULL OR closes_at > %(now)s)) "
+        "RETURNING id, poll_id, sample_member_id"
+    )
+
+
+def batch_claim(invitation_ids: list[int], *, step: int = 0) -> list[Claimed]:
+    """Claim the batch's e-mails that are still to be sent, with a lease and the hash of a fresh
+    token each, in one statement; returns what this worker now holds (nothing when another
+    worker claimed the batch first)."""
+    if not invitation_ids:
+        return []
+    now = timezone.now()
+    lease = now + datetime.timedelta(seconds=settings.INVITATION_LEASE_SECONDS)
+    tokens = {pk: secrets.token_urlsafe(16) for pk in invitation_ids}
+    hashes = {pk: hash_token(token) for pk, token in tokens.items()}
+    # One statement is atomic on its own: no transaction (and no savepoint round trips).
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids = list(hashes)
+            cursor.execute(
+                _claim_sql_postgresql(step),
+                {
+                    "ids": ids,
+                    "hashes": [hashes[pk] for pk in ids],
+                    "lease": lease,
+                    "now": now,
+                    "step": step,
+                },
+            )
+            rows = cursor.fetchall()
+            return [Claimed(pk, poll_id, email, tokens[pk]) for pk, poll_id, email, _h in rows]
+        cursor.execute(
+            _claim_sql_sqlite(step),
+            {
+                "ids": json.dumps(list(hashes)),
+                "hashes": json.dumps(hashes),
+                "lease": lease,
+                "now": now,
+                "step": step,
+            },
+        )
+        rows = cursor.fetchall()
+    addresses = dict(
+        Member.objects.filter(samplings__id__in=[sm for _i, _p, sm in rows]).values_list(
+            "samplings__id", "email"
+        )
+    )
+    return [Claimed(pk, poll_id, addresses[sm], tokens[pk]) for pk, poll_id, sm in rows]
+
+
+def _headers(invitation_id: int) -> dict[str, str]:
+    url = opt_out_url(invitation_id)
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def invitation_message(
+    poll: Poll, *, email: str, token: str, invitation_id: int, step: int = 0
+) -> EmailMultiAlternatives:
     # Invitations go out in Swedish with an English summary: we do not know a member's language.
     with translation.override("sv"):
-        context = {"poll": poll, "url": answer_url(token), "closes_at": poll.closes_at}
+        context = {
+            "poll": poll,
+            "url": answer_url(token),
+            "opt_out_url": opt_out_url(invitation_id),
+            "closes_at": poll.closes_at,
+            "reminder": step,
+        }
         subject = render_to_string("polls/email/invitation_subject.txt", context).strip()
         body = render_to_string("polls/email/invitation.txt", context)
     return EmailMultiAlternatives(
         subject=subject,
         body=body,
-        to=[member.email],
+        to=[email],
         reply_to=[poll.contact_email],
+        headers=_headers(invitation_id),
     )
 
 
-def invitation_batch_send(invitation_ids: list[int]) -> int:
+def _release(ids: list[int], step: int) -> None:
+    """Give back e-mails that certainly did not go out, for the retry to send."""
+    if not ids:
+        return
+    if step == 0:
+        Invitation.objects.filter(pk__in=ids, status=Invitation.Status.SENDING).update(
+            status=Invitation.Status.QUEUED, token_hash=None, lease_until=None
+        )
+    else:
+        Invitation.objects.filter(pk__in=ids, reminder_sending=step).update(
+            reminder_sending=None, reminder_token_hash=None, lease_until=None
+        )
+
+
+def _mark_sent(ids: list[int], step: int) -> None:
+    if not ids:
+        return
+    now = timezone.now()
+    if step == 0:
+        Invitation.objects.filter(pk__in=ids, status=Invitation.Status.SENDING).update(
+            status=Invitation.Status.SENT, sent_at=now, lease_until=None, error=""
+        )
+    else:
+        Invitation.objects.filter(pk__in=ids, reminder_sending=step).update(
+            reminders_sent=step, reminder_sending=None, reminded_at=now, lease_until=None
+        )
+
+
+def _mark_failed(invitation_id: int, step: int, reason: str) -> None:
+    reason = reason[:300]
+    if step == 0:
+        Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.SENDING).update(
+            status=Invitation.Status.FAILED, token_hash=None, lease_until=None, error=reason
+        )
+    else:
+        Invitation.objects.filter(pk=invitation_id, reminder_sending=step).update(
+            reminders_sent=step,
+            reminder_sending=None,
+            reminder_token_hash=None,
+            lease_until=None,
+            error=_("Reminder %(n)s: %(reason)s") % {"n": step, "reason": reason},
+        )
+
+
+def _mark_unknown(invitation_id: int, step: int, reason: str) -> None:
+    if step == 0:
+        Invitation.objects.filter(pk=invitation_id, status=Invitation.Status.SENDING).update(
+            status=Invitation.Status.UNKNOWN, lease_until=None, error=reason[:300]
+        )
+    else:
+        # A reminder that may have gone out counts as sent: the next one follows in days.
+        _mark_sent([invitation_id], step)
+
+
+class Transient(Exception):
+    """The SMTP server is unreachable or said "try later"; what was not sent is released."""
+
+
+def invitation_batch_send(invitation_ids: list[int], *, step: int = 0) -> int:
     """Send the e-mails of a batch; returns how many went out.
 
-    Each invitation is claimed with a conditional update, so a batch that runs twice (a retried
-    or duplicated task) sends nothing twice. The token is made here, at the moment of sending,
-    so it never travels through the broker and exists only in the e-mail.
+    The connection is opened before anything is claimed, so an unreachable server claims
+    nothing. The token is made here, at the moment of sending, so it never travels through the
+    broker and exists only in the e-mail. A permanent refusal (5xx) marks that e-mail failed
+    with the server's reason; a temporary one (4xx) or a lost connection gives back what was
+    not sent and raises `Transient`, for the task to retry with backoff. When the connection
+    breaks in the middle of an e-mail, that one is marked unknown: it may have been delivered.
     """
-    sent = 0
-    with get_connection() as connection:
-        for invitation_id in invitation_ids:
-            claimed = Invitation.objects.filter(
-                pk=invitation_id, status=Invitation.Status.QUEUED
-            ).update(status=Invitation.Status.SENDING)
-            if not claimed:
-                continue  # already sent, or another worker claimed it first
-            invitation = Invitation.objects.select_related("poll", "sample_member__member").get(
-                pk=invitation_id
-            )
-            token = invitation.issue_token()
-            invitation.save(update_fields=["token_hash"])
-            message = invitation_message(invitation, token)
-            message.connection = connection
-            try:
-                message.send()
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-                log.warning("Invitation %s refused: %s", invitation_id, exc)
-                Invitation.objects.filter(pk=invitation_id).update(
-                    status=Invitation.Status.FAILED, token_hash=None, error=str(exc)[:300]
+    with get_connection() as smtp:
+        claimed = batch_claim(invitation_ids, step=step)
+        polls = Poll.objects.in_bulk({c.poll_id for c in claimed})
+        sent: list[int] = []
+        try:
+            for position, item in enumerate(claimed):
+                message = invitation_message(
+                    polls[item.poll_id],
+                    email=item.email,
+                    token=item.token,
+                    invitation_id=item.id,
+                    step=step,
                 )
-                continue
-            except Exception:
-                # The server went away: put the invitation back so the retry sends it.
-                Invitation.objects.filter(pk=invitation_id).update(
-                    status=Invitation.Status.QUEUED, token_hash=None
-                )
-                raise
-            Invitation.objects.filter(pk=invitation_id).update(
-                status=Invitation.Status.SENT, sent_at=timezone.now(), error=""
-            )
-            sent += 1
-    return sent
+                message.connection = smtp
+                try:
+                    message.send()
+                except smtplib.SMTPResponseException as exc:
+                    if exc.smtp_code >= 500:
+                        log.warning("E-mail %s (step %s) refused: %s", item.id, step, exc)
+                        _mark_failed(item.id, step, _smtp_reason(exc))
+                        continue
+                    _release([c.id for c in claimed[position:]], step)
+                    raise Transient(_smtp_reason(exc)) from exc
+                except smtplib.SMTPRecipientsRefused as exc:
+                    _mark_failed(item.id, step, _refused_reason(exc))
+                    continue
+                except (OSError, smtplib.SMTPException) as exc:
+                    _mark_unknown(
+                        item.id, step, _("The connection broke while sending: %(e)s") % {"e": exc}
+                    )
+                    _release([c.id for c in claimed[position + 1 :]], step)
+                    raise Transient(str(exc)) from exc
+                sent.append(item.id)
+        finally:
+            _mark_sent(sent, step)
+    return len(sent)
+
+
+def _smtp_reason(exc: smtplib.SMTPResponseException) -> str:
+    text = (
+        exc.smtp_error.decode(errors="replace")
+        if isinstance(exc.smtp_error, bytes)
+        else str(exc.smtp_error)
+    )
+    return f"{exc.smtp_code} {text}"
+
+
+def _refused_reason(exc: smtplib.SMTPRecipientsRefused) -> str:
+    return "; ".join(
+        f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+        for code, msg in exc.recipients.values()
+    )
+
+
+def batch_give_up(invitation_ids: list[int], *, step: int = 0, reason: str) -> int:
+    """After the last retry: the batch's e-mails still waiting are marked failed with the
+    reason (an admin can send them again from the field page)."""
+    reason = (_("Not sent after several attempts: %(reason)s") % {"reason": reason})[:300]
+    if step == 0:
+        return Invitation.objects.filter(
+            pk__in=invitation_ids, status=Invitation.Status.QUEUED
+        ).update(status=Invitation.Status.FAILED, error=reason)
+    return 0  # a reminder not sent is simply not sent; the next step follows
+
+
+def leases_expire(now: datetime.datetime | None = None) -> int:
+    """E-mails held by a worker past their lease (the worker died): at-most-once, so the
+    invitation becomes "unknown: check before resending" and a reminder counts as sent."""
+    now = now or timezone.now()
+    reason = _("The worker stopped while sending: it may have gone out. Check before resending.")
+    expired = Invitation.objects.filter(lease_until__lt=now)
+    unknown = expired.filter(status=Invitation.Status.SENDING).update(
+        status=Invitation.Status.UNKNOWN, lease_until=None, error=reason
+    )
+    reminders = 0
+    for step in (
+        expired.filter(reminder_sending__isnull=False)
+        .values_list("reminder_sending", flat=True)
+        .distinct()
+    ):
+        reminders += expired.filter(reminder_sending=step).update(
+            reminders_sent=step, reminder_sending=None, reminded_at=now, lease_until=None
+        )
+    return unknown + reminders
+
+
+def invitations_send_again(*, poll: Poll, ids: list[int] | None = None) -> int:
+    """An admin's decision: failed (and, when named, unknown) invitations go back in the queue."""
+    again = Invitation.objects.filter(poll=poll)
+    if ids is None:
+        again = again.filter(status=Invitation.Status.FAILED)
+    else:
+        again = again.filter(
+            pk__in=ids, status__in=[Invitation.Status.FAILED, Invitation.Status.UNKNOWN]
+        )
+    return again.update(status=Invitation.Status.QUEUED, token_hash=None, error="", queued_at=None)

@@ -1,0 +1,48 @@
+"""What the field period looks like now, per stratum: the figures of `field_status` and of the
+field page. Counts of invitations only; responses per day come from the responses' own dates
+(which carry no time and no link to an invitation)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count
+
+from respondents.models import Member
+
+from ..models import Invitation, Poll
+
+COLUMNS = ("invited", "sent", "failed", "unknown", "bounced", "opted_out", "completed")
+_SENT = {"sent", "started", "completed", "opted_out", "bounced"}
+
+
+def field_figures(*, poll: Poll) -> dict[str, dict[str, int]]:
+    """Per stratum (and "" for all), the counts in COLUMNS plus `reminded`."""
+    rows = (
+        Invitation.objects.filter(poll=poll)
+        .values("sample_member__stratum", "status")
+        .annotate(n=Count("id"))
+    )
+    figures: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+    for row in rows:
+        for stratum in {"", row["sample_member__stratum"] or ""}:
+            cell = figures[stratum]
+            status, n = row["status"], row["n"]
+            cell["invited"] += n
+            if status in _SENT:
+                cell["sent"] += n
+            if status in cell and status not in ("invited", "sent"):
+                cell[status] += n
+    return dict(figures)
+
+
+def unreachable_count(*, poll: Poll) -> int:
+    """Sampled members of the poll's samples who cannot be e-mailed: no address, opted out,
+    bounced or left."""
+    draws = poll.invitations.values("sample_member__draw").distinct()
+    return (
+        Member.objects.filter(samplings__draw__in=draws)
+        .exclude(status=Member.Status.ACTIVE, email__gt="")
+        .distinct()
+        .count()
+    )
