@@ -74,7 +74,7 @@ def test_each_email_has_one_click_unsubscribe_headers(invited):
 
 
 def test_an_email_whose_worker_died_becomes_unknown_and_is_not_sent_again(invited):
-    poll, ids = invited
+    _poll, ids = invited
     batch_claim(ids[:5])  # a worker claimed these, then was killed
     later = timezone.now() + timezone.timedelta(hours=1)
     assert leases_expire(now=later) == 5
@@ -113,7 +113,7 @@ def test_a_refused_recipient_is_failed_with_the_servers_reason(invited, smtp_ser
 
     original = smtp_server.handle_DATA
 
-    async def handle_DATA(server, session, envelope):  # noqa: N802
+    async def handle_DATA(server, session, envelope):
         if address in envelope.rcpt_tos:
             return "550 5.1.1 No such user"
         return await original(server, session, envelope)
@@ -152,7 +152,7 @@ def test_requeue_unsent_refuses_a_draft_poll(invited):
 def slow_smtp(smtp_server, seconds):
     original = smtp_server.handle_DATA
 
-    async def handle_DATA(server, session, envelope):  # noqa: N802
+    async def handle_DATA(server, session, envelope):
         await asyncio.sleep(seconds)
         return await original(server, session, envelope)
 
@@ -264,7 +264,7 @@ def test_a_temporary_smtp_failure_is_retried_with_backoff(short_lease, celery_wo
     original = smtp_server.handle_DATA
     refusals = {"left": 2}
 
-    async def handle_DATA(server, session, envelope):  # noqa: N802
+    async def handle_DATA(server, session, envelope):
         if refusals["left"] > 0:
             refusals["left"] -= 1
             return "451 4.3.0 Try again later"
