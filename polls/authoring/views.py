@@ -103,6 +103,12 @@ def poll_new(request: HttpRequest) -> HttpResponse:
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         poll = poll_create(by=request.user, **form.cleaned_data)
+        if poll.register and poll.register.variables and not poll.reporting_variables:
+            # The register's variables are offered only once it is chosen: choose them now.
+            messages.success(
+                request, _("The poll was created. Now choose its reporting variables.")
+            )
+            return redirect("studio-poll-edit", slug=poll.slug)
         messages.success(request, _("The poll was created. Add its pages and questions."))
         return redirect(_poll_url(poll))
     return render(
