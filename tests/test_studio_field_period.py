@@ -389,3 +389,14 @@ def test_the_sample_page_keeps_each_value_beside_its_label(swedish):
     facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
     assert facts.count("<div><dt>") == facts.count("<dt>")  # each pair in one grid cell
     assert "Draget" in facts
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} is one line only: a longer one is printed on the page (it was, in the
+    header of every staff page at phone width). {% comment %} spans lines."""
+    problems = []
+    for path in (settings.BASE_DIR / "templates").rglob("*.html"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "{#" in line and "#}" not in line.split("{#", 1)[1]:
+                problems.append(f"{path.relative_to(settings.BASE_DIR)}:{number}")
+    assert not problems
