@@ -101,7 +101,7 @@ class PollForm(ModelFieldsForm):
         register.queryset = registers_for_choice()
         register.label = _("Population (register)")
         register.empty_label = _("No register (an open link or answers imported from a file)")
-        self.register = self._chosen_register()
+        self.register = self._chosen_register(locked=locked)
         # The register's variables, and (so that saving other settings keeps them) those the
         # poll already copies, e.g. from a questionnaire made before it had a register.
         offered = list(self.register.variables if self.register else [])
@@ -124,11 +124,11 @@ class PollForm(ModelFieldsForm):
             for name in POLL_STRUCTURE_FIELDS:
                 self.fields[name].disabled = True
 
-    def _chosen_register(self):
+    def _chosen_register(self, *, locked: bool):
         """The register whose variables are offered: the one in the data being checked, else
-        the poll's."""
+        (and always once the poll is locked) the poll's."""
         queryset = self.fields["register"].queryset
-        if self.is_bound and not self.fields["register"].disabled:
+        if self.is_bound and not locked:
             value = self.data.get(self.add_prefix("register"), "")
             return queryset.filter(pk=value).first() if str(value).isdigit() else None
         initial = self.initial.get("register")

@@ -126,6 +126,8 @@ def test_an_admin_runs_a_whole_poll_from_the_browser(
     member.get_by_role("button", name="Skicka mina svar").click()
     member.get_by_role("heading", name="Tack för att du svarade!").wait_for()
     assert Response.objects.filter(poll=poll).count() == 1
+    # The reporting variable chosen in the studio travelled onto the response, and only it.
+    assert set(Response.objects.get(poll=poll).attributes) == {"sektor"}
 
     # 7. The dashboard: a breakdown and weighting, who answered, and honest margins.
     page.goto(f"{site}/staff/polls/arbetsmiljo-2026/results/")
