@@ -128,6 +128,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Stockholm"
 USE_I18N = True
 USE_TZ = True
+# Swedish dates with month names written out ("25 november 2026"); see config/formats/sv/.
+# Counts are grouped by the `thousands` filter (staff/templatetags/numbers.py), not by
+# USE_THOUSAND_SEPARATOR, which would group ids and form values too.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from staff.access import admin_required, reach
@@ -131,7 +132,10 @@ def sample_new(request, pk: int):
                 messages.success(
                     request,
                     _("The sample “%(name)s” was drawn: %(size)s members.")
-                    % {"name": draw.name, "size": draw.target_size},
+                    % {
+                        "name": draw.name,
+                        "size": number_format(draw.target_size, force_grouping=True),
+                    },
                 )
                 return redirect("sample-detail", pk=draw.pk)
         except DrawError as exc:

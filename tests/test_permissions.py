@@ -213,6 +213,8 @@ EXPECTED = {
             "studio-import",
             "studio-poll",
             "studio-poll-edit",
+            "studio-poll-open",
+            "studio-poll-close",
             "studio-section-new",
             "studio-section",
             "studio-section-delete",

@@ -16,10 +16,12 @@ from ..models import GridRow, Option, Poll, Question, Section
 from .studio import (
     CODE_RE,
     OPTION_STRUCTURE_FIELDS,
+    POLL_STRUCTURE_FIELDS,
     QUESTION_STRUCTURE_FIELDS,
     RESERVED_SLUGS,
     ROW_STRUCTURE_FIELDS,
     ItemSpec,
+    registers_for_choice,
 )
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -78,6 +80,8 @@ class PollForm(ModelFieldsForm):
         "closes_at",
         "series",
         "open_link",
+        "register",
+        "reporting_variables",
     )
     widgets = {
         "intro_sv": _textarea(4),
@@ -87,12 +91,55 @@ class PollForm(ModelFieldsForm):
     }
     bilingual = (("title_sv", "title_en"), ("intro_sv", "intro_en"))
 
-    def __init__(self, *args, poll: Poll | None = None, **kwargs):
+    def __init__(self, *args, poll: Poll | None = None, locked: bool = False, **kwargs):
         self.poll = poll
         super().__init__(*args, **kwargs)
         self.fields["slug"].help_text = _(
             "The poll's name in addresses and files, e.g. arbetsmiljo-2026."
         )
+        register = self.fields["register"]
+        register.queryset = registers_for_choice()
+        register.label = _("Population (register)")
+        register.empty_label = _("No register (an open link or answers imported from a file)")
+        self.register = self._chosen_register(locked=locked)
+        # The register's variables, and (so that saving other settings keeps them) those the
+        # poll already copies, e.g. from a questionnaire made before it had a register.
+        offered = list(self.register.variables if self.register else [])
+        offered += [v for v in (poll.reporting_variables if poll else []) if v not in offered]
+        self.offered = offered
+        self.fields["reporting_variables"] = forms.MultipleChoiceField(
+            label=_("Reporting variables"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            choices=[(v, v) for v in offered],
+            help_text=_(
+                "The register's variables copied onto each response: the dashboard's breakdowns "
+                "and weighting use them. Only these travel onto the (anonymous) responses."
+            ),
+            error_messages={
+                "invalid_choice": _("“%(value)s” is not a variable of the chosen register.")
+            },
+        )
+        if locked:
+            for name in POLL_STRUCTURE_FIELDS:
+                self.fields[name].disabled = True
+
+    def _chosen_register(self, *, locked: bool):
+        """The register whose variables are offered: the one in the data being checked, else
+        (and always once the poll is locked) the poll's."""
+        queryset = self.fields["register"].queryset
+        if self.is_bound and not locked:
+            value = self.data.get(self.add_prefix("register"), "")
+            return queryset.filter(pk=value).first() if str(value).isdigit() else None
+        initial = self.initial.get("register")
+        if initial is None:
+            return None
+        return queryset.filter(pk=getattr(initial, "pk", initial)).first()
+
+    def clean_reporting_variables(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("reporting_variables") or [])
+        # In the register's order, so that the same choice always reads the same.
+        return [v for v in self.offered if v in chosen]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"]
@@ -104,6 +151,28 @@ class PollForm(ModelFieldsForm):
         if others.exists():
             raise forms.ValidationError(_("Another poll already has this address."))
         return slug
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The poll must close after it opens."))
+        return data
+
+
+class OpenForm(ModelFieldsForm):
+    """The field dates confirmed when a poll is opened; empty "opens" means now."""
+
+    model = Poll
+    field_names = ("opens_at", "closes_at")
+    widgets = {"opens_at": DATETIME_WIDGET, "closes_at": DATETIME_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opens_at"].help_text = _("Empty: now. A time ahead schedules the poll.")
+        self.fields["closes_at"].help_text = _(
+            "Optional: the poll then closes by itself at this time (or close it here)."
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -325,11 +394,12 @@ class _ItemFormSet(forms.BaseFormSet):
 
 
 def item_formset(form: type[_ItemForm], *, locked: bool):
-    """Two empty rows to add to while the structure is open; none once it is locked."""
+    """One empty row to add to while the structure is open (studio.js adds more on request);
+    none once it is locked."""
     return forms.formset_factory(
         form,
         formset=_ItemFormSet,
-        extra=0 if locked else 2,
+        extra=0 if locked else 1,
         can_delete=not locked,
         can_order=not locked,
         max_num=200,

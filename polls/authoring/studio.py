@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from respondents.models import Register
 from staff.access import reach
 
 from ..conditions import flow_order, validate_conditions
@@ -42,6 +43,9 @@ POLL_SETTING_FIELDS = (
     "series",
     "open_link",
 )
+# Structure: which members the poll is for, and what travels onto their responses; locked once
+# responses exist, as the questions are.
+POLL_STRUCTURE_FIELDS = ("register", "reporting_variables")
 SECTION_TEXT_FIELDS = ("title_sv", "title_en")
 QUESTION_TEXT_FIELDS = (
     "text_sv",
@@ -100,6 +104,13 @@ def poll_for_editor(user, slug: str) -> Poll:
     every editor may edit every poll), checked here for `user` as well as by `editor_required`;
     an unknown slug is a 404."""
     return reach(user, Poll, slug=slug)
+
+
+def registers_for_choice():
+    """The registers an editor may choose as a poll's population: names and declared
+    variables only (no members, no counts), which is why Editors may see them although
+    registers themselves are for Admins (`staff.access.RULES`)."""
+    return Register.objects.only("pk", "name", "variables").order_by("name")
 
 
 def poll_is_locked(poll: Poll) -> bool:
@@ -222,6 +233,10 @@ def poll_update(*, poll: Poll, changes: dict[str, Any], by) -> list[str]:
             by=by,
         )
         settings = _structure_changed(poll, changes, POLL_SETTING_FIELDS)
+        structure = _structure_changed(poll, changes, POLL_STRUCTURE_FIELDS)
+        if structure and poll_is_locked(poll):
+            raise Locked(lock_message())
+        settings += structure
         for name in settings:
             setattr(poll, name, changes[name])
         if changed or settings:

@@ -27,13 +27,21 @@ from ..answering.flow import answer_pages
 from ..answering.responses import AnswerRow, poll_pages, poll_questions
 from ..answering.sheet import AnswerSheet, question_numbers
 from ..conditions import validate_conditions
+from ..fieldwork.closing import poll_close
+from ..fieldwork.opening import (
+    TransitionRefused,
+    poll_is_scheduled,
+    poll_may_close,
+    poll_open,
+)
 from ..kinds import KINDS
-from ..models import Poll, Question, Section
+from ..models import Draft, Invitation, Poll, Question, Section
 from . import studio
 from .forms import (
     ConditionForm,
     DuplicateForm,
     ImportForm,
+    OpenForm,
     OptionForm,
     PollForm,
     QuestionForm,
@@ -95,6 +103,12 @@ def poll_new(request: HttpRequest) -> HttpResponse:
     form = PollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         poll = poll_create(by=request.user, **form.cleaned_data)
+        if poll.register and poll.register.variables and not poll.reporting_variables:
+            # The register's variables are offered only once it is chosen: choose them now.
+            messages.success(
+                request, _("The poll was created. Now choose its reporting variables.")
+            )
+            return redirect("studio-poll-edit", slug=poll.slug)
         messages.success(request, _("The poll was created. Add its pages and questions."))
         return redirect(_poll_url(poll))
     return render(
@@ -125,6 +139,7 @@ def _outline_context(poll: Poll) -> dict[str, Any]:
         page.label = page.section.title or _("page %(n)s") % {"n": pages.index(page) + 1}
     return {
         "poll": poll,
+        "scheduled": poll_is_scheduled(poll),
         "pages": pages,
         "n_questions": len(questions),
         "n_responses": poll.responses.count(),
@@ -142,16 +157,101 @@ def poll_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Permission: Editor, Admin. Title, introduction, union, contact and field period; once the
     poll has responses, text changes are logged."""
     poll = poll_for_editor(request.user, slug)
-    form = PollForm(request.POST or None, poll=poll, initial=initial_of(poll, PollForm.field_names))
+    locked = poll_is_locked(poll)
+    form = PollForm(
+        request.POST or None,
+        poll=poll,
+        locked=locked,
+        initial=initial_of(poll, PollForm.field_names),
+    )
     if request.method == "POST" and form.is_valid():
-        poll_update(poll=poll, changes=form.cleaned_data, by=request.user)
-        messages.success(request, _("Saved."))
-        return redirect(_poll_url(poll))
+        register_before = poll.register_id
+        try:
+            poll_update(poll=poll, changes=form.cleaned_data, by=request.user)
+        except Refused as problem:
+            _refused(request, problem)
+        else:
+            if poll.register_id != register_before and poll.register and poll.register.variables:
+                # The new register's variables are offered only now: stay to choose them.
+                messages.info(request, _("Saved. Now choose the reporting variables."))
+                return redirect("studio-poll-edit", slug=poll.slug)
+            messages.success(request, _("Saved."))
+            return redirect(_poll_url(poll))
     return render(
         request,
         "polls/studio/poll_form.html",
-        {"form": form, "poll": poll, "locked": poll_is_locked(poll)},
+        {"form": form, "poll": poll, "locked": locked},
         status=400 if form.is_bound else 200,
+    )
+
+
+# --- opening and closing ------------------------------------------------------------------------
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def poll_open_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. GET says what opening does and asks for the field dates;
+    POST opens the draft (or schedules it, when it opens later)."""
+    poll = poll_for_editor(request.user, slug)
+    form = OpenForm(request.POST or None, initial=initial_of(poll, OpenForm.field_names))
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = poll_open(
+                poll=poll,
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+            )
+        except TransitionRefused as refused:
+            problem = str(refused)
+        else:
+            if outcome == "scheduled":
+                messages.success(request, _("The poll is scheduled: it opens at its start time."))
+            else:
+                messages.success(request, _("The poll is open: its links work now."))
+            return redirect(_poll_url(poll))
+    elif poll.state != Poll.State.DRAFT:
+        problem = (
+            _("The poll is already open.")
+            if poll.state == Poll.State.OPEN
+            else _("Only a draft poll can be opened; this poll is %(state)s.")
+            % {"state": poll.get_state_display()}
+        )
+    return render(
+        request,
+        "polls/studio/confirm_open.html",
+        {"poll": poll, "form": form, "problem": problem, "n_questions": poll.questions.count()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def poll_close_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Permission: Editor, Admin. GET says what closing does (drafts deleted, links show the
+    closed page); POST closes the open poll."""
+    poll = poll_for_editor(request.user, slug)
+    problem = ""
+    try:
+        poll_may_close(poll)
+    except TransitionRefused as refused:
+        problem = str(refused)
+    if request.method == "POST" and not problem:
+        poll_close(poll=poll)
+        messages.success(request, _("The poll is closed: it takes no more answers."))
+        return redirect(_poll_url(poll))
+    return render(
+        request,
+        "polls/studio/confirm_close.html",
+        {
+            "poll": poll,
+            "problem": problem,
+            "n_drafts": Draft.objects.filter(invitation__poll=poll).count(),
+            "n_invitations": Invitation.objects.filter(poll=poll).count(),
+            "n_responses": poll.responses.count(),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -289,59 +389,65 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     question = _question(poll, pk)
     locked = poll_is_locked(poll)
     action = request.POST.get("action", "save") if request.method == "POST" else ""
+    # The page is one form: either button sends the question and its condition, and both are
+    # saved (nothing typed is lost). A POST with only one part (older pages, scripts) saves
+    # that part.
+    post = request.POST if action else None
+    save_question = action == "save" or (bool(action) and "text_sv" in request.POST)
+    save_condition = not locked and (
+        action == "condition" or (bool(action) and "condition-on" in request.POST)
+    )
     features = KINDS[question.kind].features
     Options, Rows = item_formset(OptionForm, locked=locked), item_formset(RowForm, locked=locked)
-    form = QuestionForm(
-        request.POST if action == "save" else None, question=question, locked=locked
-    )
+    form = QuestionForm(post if save_question else None, question=question, locked=locked)
     options = Options(
-        request.POST if action == "save" else None,
+        post if save_question else None,
         prefix="options",
         initial=item_initial(question.options.all(), OptionForm.field_names),
         locked=locked,
     )
     rows = Rows(
-        request.POST if action == "save" else None,
+        post if save_question else None,
         prefix="rows",
         initial=item_initial(question.rows.all(), RowForm.field_names),
         locked=locked,
     )
     condition = ConditionForm(
-        request.POST if action == "condition" else None,
+        post if save_condition else None,
         prefix="condition",
         question=question,
         locked=locked,
     )
     status = 200
-    if action == "save":
-        valid = form.is_valid()
-        valid &= "options" not in features or options.is_valid()
-        valid &= "rows" not in features or rows.is_valid()
+    if action:
+        valid = True
+        if save_question:
+            valid &= form.is_valid()
+            valid &= "options" not in features or options.is_valid()
+            valid &= "rows" not in features or rows.is_valid()
+        if save_condition:
+            valid &= condition.is_valid()
         if valid:
             try:
-                _question_save(request, question, form, options, rows, features)
+                with transaction.atomic():
+                    if save_question:
+                        _question_save(request, question, form, options, rows, features)
+                    if save_condition:
+                        _condition_save(question, condition)
             except Refused as problem:
                 _refused(request, problem)
                 status = 400
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("studio-question", slug=poll.slug, pk=question.pk)
-        else:
-            status = 400
-    elif action == "condition":
-        if condition.is_valid():
-            try:
-                question_condition_set(
-                    question=question,
-                    on=condition.cleaned_data["on"],
-                    options=condition.cleaned_data["options"],
-                )
-            except Refused as problem:
+            except _ConditionRefused as problem:
                 for message in problem.messages:
                     condition.add_error(None, message)
                 status = 400
             else:
-                messages.success(request, _("The condition was saved."))
+                if action == "condition":
+                    messages.success(request, _("The condition was saved."))
+                    return redirect(
+                        reverse("studio-question", args=[poll.slug, question.pk]) + "#condition"
+                    )
+                messages.success(request, _("Saved."))
                 return redirect("studio-question", slug=poll.slug, pk=question.pk)
         else:
             status = 400
@@ -363,6 +469,23 @@ def question_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+class _ConditionRefused(Exception):
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+
+
+def _condition_save(question: Question, condition: ConditionForm) -> None:
+    try:
+        question_condition_set(
+            question=question,
+            on=condition.cleaned_data["on"],
+            options=condition.cleaned_data["options"],
+        )
+    except Refused as problem:
+        # Shown beside the condition, not at the top of the page.
+        raise _ConditionRefused(problem.messages) from problem
 
 
 def _question_save(request, question, form, options, rows, features) -> None:

@@ -3,6 +3,8 @@
  *
  * - The display condition shows only the options of the question chosen in its select (and
  *   unticks the others, so that nothing hidden is sent).
+ * - "Add an option" / "Add a statement" adds one empty row to the list (the page has one; without
+ *   this file, saving gives the next).
  * - After htmx moves a question or page, focus goes back to the button that was pressed
  *   (htmx replaced it with a new one).
  */
@@ -28,6 +30,27 @@
       select.addEventListener("change", function () { syncConditionGroups(select, true); });
       syncConditionGroups(select, false);
     }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".add-item");
+    if (!button) return;
+    var prefix = button.dataset.formset;
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var template = document.getElementById(prefix + "-empty");
+    var list = document.getElementById(prefix + "-list");
+    if (!total || !template || !list) return;
+    var index = String(parseInt(total.value, 10));
+    var html = template.innerHTML.replace(/__prefix__/g, index);
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var row = holder.firstElementChild;
+    var none = list.querySelector(":scope > p.muted");
+    if (none) none.remove();
+    list.appendChild(row);
+    total.value = String(parseInt(index, 10) + 1);
+    var first = row.querySelector("input:not([type=hidden]), textarea");
+    if (first) first.focus();
   });
 
   var pressed = null;

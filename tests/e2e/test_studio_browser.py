@@ -56,6 +56,9 @@ def test_an_editor_builds_previews_and_tests_a_poll(live_server, browser_page_fa
     save(page)
     page.locator("#id_options-0-label_sv").fill("Ja")
     page.locator("#id_options-0-label_en").fill("Yes")
+    # One empty row at a time; "Add an option" (studio.js) gives the next.
+    assert page.locator("#id_options-1-code").count() == 0
+    page.locator("#add-options").click()
     page.locator("#id_options-1-code").fill("nej")
     page.locator("#id_options-1-label_sv").fill("Nej")
     page.locator("#id_options-1-label_en").fill("No")
