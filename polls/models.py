@@ -32,7 +32,6 @@ class Translated:
 class Poll(Translated, models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
-        SCHEDULED = "scheduled", _("scheduled")
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
         ARCHIVED = "archived", _("archived")

@@ -76,7 +76,7 @@ def field_work_tick(after_restart: bool = False) -> int:
     stale_after = 0 if after_restart else settings.INVITATION_REQUEUE_AFTER
     requeued = 0
     with transaction.atomic():
-        for poll in Poll.objects.filter(state__in=[Poll.State.OPEN, Poll.State.SCHEDULED]):
+        for poll in Poll.objects.filter(state=Poll.State.OPEN):
             requeued += unsent_requeue(poll=poll, stale_after=stale_after)
     return expired + requeued
 

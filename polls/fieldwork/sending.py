@@ -38,8 +38,10 @@ from ..models import Invitation, Poll, hash_token
 log = logging.getLogger(__name__)
 
 OPT_OUT_SALT = "medlemsrost.opt-out"
-# States in which e-mails may go out: a scheduled poll's invitations may precede its opening.
-SENDABLE_STATES = (Poll.State.OPEN, Poll.State.SCHEDULED)
+# E-mails go out for open polls only. A scheduled poll is an open one whose opening time is
+# still ahead (polls/fieldwork/opening.py): its invitations may precede its opening, and its
+# links say it has not opened yet.
+SENDABLE_STATES = (Poll.State.OPEN,)
 
 
 class NotSendable(Exception):
@@ -166,7 +168,7 @@ def _claim_sql_postgresql(step: int) -> str:
         f"WHERE i.id = v.id AND {due} "
         "AND sm.id = i.sample_member_id AND m.id = sm.member_id "
         "AND m.status = 'active' AND m.email <> '' "
-        "AND p.id = i.poll_id AND p.state IN ('open', 'scheduled') "
+        "AND p.id = i.poll_id AND p.state = 'open' "
         "AND (p.closes_at IS NULL OR p.closes_at > %(now)s) "
         "RETURNING i.id, i.poll_id, m.email, v.hash"
     )
@@ -193,7 +195,7 @@ def _claim_sql_sqlite(step: int) -> str:
         "AND sample_member_id IN (SELECT sm.id FROM respondents_samplemember sm "
         "JOIN respondents_member m ON m.id = sm.member_id "
         "WHERE m.status = 'active' AND m.email <> '') "
-        "AND poll_id IN (SELECT id FROM polls_poll WHERE state IN ('open', 'scheduled') "
+        "AND poll_id IN (SELECT id FROM polls_poll WHERE state = 'open' "
         "AND (closes_at IS NULL OR closes_at > %(now)s)) "
         "RETURNING id, poll_id, sample_member_id"
     )
