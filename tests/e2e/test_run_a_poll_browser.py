@@ -37,7 +37,9 @@ def save(page, button):
 
 
 def number(text: str) -> float:
-    return float(text.replace("\xa0", "").replace("%", "").replace(",", ".").strip())
+    return float(
+        text.replace("\xa0", "").replace("%", "").replace("±", "").replace(",", ".").strip()
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -136,8 +138,7 @@ def test_an_admin_runs_a_whole_poll_from_the_browser(
     assert "sektor" in page.locator("#controls").inner_text()
     expect(page.locator("#representativeness-heading")).to_have_text("Vilka som svarade")
     main = page.locator("main").inner_text()
-    # The results branch (issue 13, first part) derives ± and the felmarginal from the
-    # intervals shown; until it is merged a single answer shows ±0 and "felmarginal 0".
+    # One answer: the ± and the felmarginal come from the intervals shown, never 0.
     assert not re.search(r"felmarginal 0 procentenheter", main), main
     pluses = [number(m) for m in re.findall(r"±\s*([\d\xa0]+(?:,\d+)?)", main)]
     assert all(p > 0 for p in pluses), pluses
