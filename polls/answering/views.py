@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods
 from ..models import Invitation, Poll
 from .flow import DraftProgress, answer_pages
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
-from .responses import invitation_by_token, poll_questions
+from .questionnaires import questionnaire
+from .responses import invitation_by_token
 
 
 def _status_page(
@@ -41,10 +42,12 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         return _status_page(request, poll, "polls/answer_done.html")
     if invitation.status == Invitation.Status.OPTED_OUT:
         return _status_page(request, poll, "polls/answer_opted_out.html")
-    questions = poll_questions(poll)
-    if not poll.is_accepting_answers() or not questions:
+    if not poll.is_accepting_answers():
         return _status_page(request, poll, "polls/answer_closed.html")
-    if request.method == "GET":
+    questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
+    if not questions:
+        return _status_page(request, poll, "polls/answer_closed.html")
+    if request.method == "GET" and invitation.status == Invitation.Status.SENT:
         Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
             status=Invitation.Status.STARTED
         )
@@ -74,8 +77,10 @@ def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
 
     if has_answered(request, poll):
         return done()
-    questions = poll_questions(poll)
-    if not poll.is_accepting_answers() or not questions:
+    if not poll.is_accepting_answers():
+        return _status_page(request, poll, "polls/answer_closed.html")
+    questions = questionnaire(poll, getattr(poll, "questionnaire_stamp", None))
+    if not questions:
         return _status_page(request, poll, "polls/answer_closed.html")
     return answer_pages(
         request,
