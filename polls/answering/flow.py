@@ -56,10 +56,11 @@ class DraftProgress:
     """An invitation's answers in progress, in its Draft row (so the member can go on from the
     same link on another device); the seed of random option orders is the invitation's id."""
 
-    def __init__(self, invitation: Invitation):
+    def __init__(self, invitation: Invitation, *, draft_url: str = ""):
         self.invitation = invitation
         self.poll = invitation.poll
         self.seed = invitation.pk
+        self.draft_url = draft_url
 
     def load(self) -> tuple[dict[str, list[str]], int]:
         draft = draft_for(self.invitation)
@@ -72,7 +73,7 @@ class DraftProgress:
         response_submit(invitation=self.invitation, answers=answers, questions=questions)
 
     def page_context(self) -> dict[str, Any]:
-        return {"open_link": False}
+        return {"open_link": False, "draft_url": self.draft_url}
 
 
 def _page(
@@ -161,3 +162,16 @@ def answer_pages(
     if thanks is None:
         return render(request, "polls/answer_thanks.html", {"poll": poll})
     return thanks(sheet, answers)
+
+
+def keep_typed(request: HttpRequest, progress: Progress, questions: list[Question]) -> bool:
+    """What the member has typed on the page they are on, kept before they press Next (answer.js
+    posts the page's form a moment after each change, so that nothing typed is lost when they go
+    on from another device). The values are only kept, as with Back: they are checked on Next.
+    The page stays the draft's: a save that arrives after a Next does not move the member back.
+    False: no longer answerable, nothing kept."""
+    data, current_index = progress.load()
+    sheet = AnswerSheet(poll_pages(progress.poll, questions), data=data, seed=progress.seed)
+    current = sheet.page(current_index)
+    sheet.update(_posted_page(request, sheet, current), request.POST)
+    return progress.keep(sheet.clean_data(), current.index)

@@ -5,11 +5,13 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ..models import Invitation, Poll
-from .flow import DraftProgress, answer_pages
+from .flow import DraftProgress, answer_pages, keep_typed
+from .limits import member_rate_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 from .questionnaires import questionnaire
 from .responses import invitation_by_token
@@ -27,6 +29,7 @@ def _unknown(request) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@member_rate_limited
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """Permission: anyone holding a valid invitation token, until they submit.
 
@@ -53,14 +56,37 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         )
     return answer_pages(
         request,
-        DraftProgress(invitation),
+        DraftProgress(invitation, draft_url=reverse("answer-draft", args=[token])),
         questions,
         done=lambda: _status_page(request, poll, "polls/answer_done.html"),
     )
 
 
 @never_cache
+@require_POST
+@member_rate_limited
+def answer_draft(request: HttpRequest, token: str) -> HttpResponse:
+    """Permission: anyone holding a valid invitation token, until they submit.
+
+    Keeps what the member has typed on their page so far (answer.js posts the page's form,
+    with its CSRF token, a moment after each change): 204, or 409 when the invitation or poll
+    no longer takes answers; nothing is checked or submitted here, Next does that."""
+    try:
+        invitation = invitation_by_token(token)
+    except Http404:
+        return HttpResponse(status=404)
+    poll = invitation.poll
+    if invitation.status not in Invitation.ANSWERABLE or not poll.is_accepting_answers():
+        return HttpResponse(status=409)
+    questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
+    if not questions or not keep_typed(request, DraftProgress(invitation), questions):
+        return HttpResponse(status=409)
+    return HttpResponse(status=204)
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
+@member_rate_limited
 def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
     """Permission: anyone, for a poll with an open link (`Poll.open_link`), once per browser.
 
