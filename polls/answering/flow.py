@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ..models import Invitation, Poll, Question
 from .responses import (
@@ -74,6 +75,13 @@ class DraftProgress:
 
     def page_context(self) -> dict[str, Any]:
         return {"open_link": False, "draft_url": self.draft_url}
+
+
+def not_open_page(request: HttpRequest, poll: Poll) -> HttpResponse:
+    """The page of a poll that takes no answers: not opened yet (a draft, or open from a later
+    time), or closed."""
+    not_yet_open = bool(poll.opens_at and timezone.now() < poll.opens_at)
+    return render(request, "polls/answer_closed.html", {"poll": poll, "not_yet_open": not_yet_open})
 
 
 def _page(
@@ -158,7 +166,7 @@ def answer_pages(
     except AlreadyAnswered:
         return done()
     except PollNotOpen:
-        return render(request, "polls/answer_closed.html", {"poll": poll})
+        return not_open_page(request, poll)
     if thanks is None:
         return render(request, "polls/answer_thanks.html", {"poll": poll})
     return thanks(sheet, answers)

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..models import Invitation, Poll
-from .flow import DraftProgress, answer_pages, keep_typed
+from .flow import DraftProgress, answer_pages, keep_typed, not_open_page
 from .limits import member_rate_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 from .questionnaires import questionnaire
@@ -46,10 +46,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if invitation.status == Invitation.Status.OPTED_OUT:
         return _status_page(request, poll, "polls/answer_opted_out.html")
     if not poll.is_accepting_answers():
-        return _status_page(request, poll, "polls/answer_closed.html")
+        return not_open_page(request, poll)
     questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
     if not questions:
-        return _status_page(request, poll, "polls/answer_closed.html")
+        return not_open_page(request, poll)
     if request.method == "GET" and invitation.status == Invitation.Status.SENT:
         Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
             status=Invitation.Status.STARTED
@@ -104,10 +104,10 @@ def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
     if has_answered(request, poll):
         return done()
     if not poll.is_accepting_answers():
-        return _status_page(request, poll, "polls/answer_closed.html")
+        return not_open_page(request, poll)
     questions = questionnaire(poll, getattr(poll, "questionnaire_stamp", None))
     if not questions:
-        return _status_page(request, poll, "polls/answer_closed.html")
+        return not_open_page(request, poll)
     return answer_pages(
         request,
         SessionProgress(request, poll),
