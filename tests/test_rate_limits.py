@@ -111,3 +111,16 @@ def test_with_redis_down_nobody_is_limited():
     assert caches["default"].add("probe", 1) is True  # what config/cache.py says when down
     client = Client()
     assert [client.get(forged(i)).status_code for i in range(10)] == [404] * 10
+
+
+@override_settings(MEMBER_RATE_PER_TOKEN_PREFIX="5/m")
+def test_a_guesser_who_exhausts_a_prefix_does_not_lock_out_its_members():
+    poll = every_kind_poll()
+    _invitation, token = invitation_with_token(poll)
+    prefix = token[:2]
+    statuses = [
+        Client(REMOTE_ADDR=f"10.1.0.{i + 1}").get(forged(i, prefix)).status_code
+        for i in range(8)
+    ]
+    assert statuses == [404] * 5 + [429] * 3
+    assert Client(REMOTE_ADDR="10.2.0.1").get(reverse("answer", args=[token])).status_code == 200

@@ -6,9 +6,10 @@ Two counters per request, in the cache (Redis in production, shared by every pro
 
 - per client address (`MEMBER_RATE_PER_IP`, default 1,200 a minute: a workplace behind one
   address may have many members answering at 08:00), and
-- per token prefix (`MEMBER_RATE_PER_TOKEN_PREFIX`, default 300 a minute for each of the 4,096
-  prefixes of two characters): this one binds a guesser that spreads over many addresses, since
-  every guessed token falls in one of 4,096 buckets.
+- per token prefix, for unknown tokens only (`MEMBER_RATE_PER_TOKEN_PREFIX`, default 300 a
+  minute for each of the 4,096 prefixes of two characters): this one binds a guesser who
+  spreads over many addresses, since every guessed token falls in one of 4,096 buckets, and
+  it never touches a member with a real token.
 
 A member answering normally makes some ten requests (and the draft's autosave at most one every
 two seconds while typing), far below both. When Redis does not answer, the project's cache
@@ -42,31 +43,33 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
 
 
 def member_rate_limited(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Counts the request per client address and, for a token's pages, per token prefix; over
-    either limit the member gets the friendly 429 page and the view does not run."""
+    """Counts the request per client address; over the limit the member gets the friendly 429
+    page and the view does not run. Unknown tokens are counted per prefix as well, by the view
+    (`unknown_token_limited`)."""
 
     @wraps(view)
     def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        over = is_ratelimited(
+        if is_ratelimited(
             request,
             group="member-ip",
             key="ip",
             rate=settings.MEMBER_RATE_PER_IP,
             increment=True,
-        )
-        if "token" in kwargs:
-            over = (
-                is_ratelimited(
-                    request,
-                    group="member-token-prefix",
-                    key=_token_prefix,
-                    rate=settings.MEMBER_RATE_PER_TOKEN_PREFIX,
-                    increment=True,
-                )
-                or over
-            )
-        if over:
+        ):
             return too_many_requests(request)
         return view(request, *args, **kwargs)
 
     return limited
+
+
+def unknown_token_limited(request: HttpRequest) -> bool:
+    """Counts an unknown token against its prefix: whether that prefix is over its limit. Only
+    guesses are counted, so a guesser who exhausts a prefix's counter never stands in the way
+    of the members whose real tokens share it, and a member's own requests cost no counter."""
+    return is_ratelimited(
+        request,
+        group="member-token-prefix",
+        key=_token_prefix,
+        rate=settings.MEMBER_RATE_PER_TOKEN_PREFIX,
+        increment=True,
+    )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..models import Invitation, Poll
 from .flow import DraftProgress, answer_pages, keep_typed, not_open_page
-from .limits import member_rate_limited
+from .limits import member_rate_limited, too_many_requests, unknown_token_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 from .questionnaires import questionnaire
 from .responses import invitation_by_token
@@ -39,6 +39,8 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_by_token(token)
     except Http404:
+        if unknown_token_limited(request):
+            return too_many_requests(request)
         return _unknown(request)
     poll = invitation.poll
     if invitation.status == Invitation.Status.COMPLETED:
@@ -74,6 +76,8 @@ def answer_draft(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_by_token(token)
     except Http404:
+        if unknown_token_limited(request):
+            return too_many_requests(request)
         return HttpResponse(status=404)
     poll = invitation.poll
     if invitation.status not in Invitation.ANSWERABLE or not poll.is_accepting_answers():
