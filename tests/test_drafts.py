@@ -177,7 +177,7 @@ def test_what_is_typed_is_kept_without_next_and_found_on_another_device(poll, me
     invitation, url = member
     phone, laptop = Client(enforce_csrf_checks=True), Client()
     html = phone.get(url).content.decode()
-    assert f'data-draft-url="{draft_url(url)}"' in html
+    assert f'<meta name="draft-url" content="{draft_url(url)}">' in html
     csrf = phone.cookies["csrftoken"].value
     typed = page1(poll, csrfmiddlewaretoken=csrf)
     del typed["action"]

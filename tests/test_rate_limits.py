@@ -119,8 +119,7 @@ def test_a_guesser_who_exhausts_a_prefix_does_not_lock_out_its_members():
     _invitation, token = invitation_with_token(poll)
     prefix = token[:2]
     statuses = [
-        Client(REMOTE_ADDR=f"10.1.0.{i + 1}").get(forged(i, prefix)).status_code
-        for i in range(8)
+        Client(REMOTE_ADDR=f"10.1.0.{i + 1}").get(forged(i, prefix)).status_code for i in range(8)
     ]
     assert statuses == [404] * 5 + [429] * 3
     assert Client(REMOTE_ADDR="10.2.0.1").get(reverse("answer", args=[token])).status_code == 200

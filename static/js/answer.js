@@ -9,7 +9,8 @@
  * - After a failed Next, focus moves to the list of answers to check.
  * - What the member types is kept in their draft a moment after each change (and when the page
  *   is hidden), so that nothing is lost when they go on from another device without pressing
- *   Next: the page's form, with its CSRF token, is posted to the form's data-draft-url. Nothing
+ *   Next: the page's form, with its CSRF token, is posted to the page's <meta name="draft-url">
+ *   (outside the form, so that the studio's preview draws the same form). Nothing
  *   is checked there; Next checks everything again.
  */
 (function () {
@@ -53,8 +54,9 @@
   var DRAFT_DELAY_MS = 2000;
 
   function keepDraft(form) {
-    var url = form.dataset.draftUrl;
-    if (!url) return null;
+    var meta = document.querySelector('meta[name="draft-url"]');
+    if (!meta) return null;
+    var url = meta.content;
     var timer = null;
     var sent = null;
     var submitting = false;

@@ -193,6 +193,6 @@ def test_what_is_typed_reaches_another_device_without_next(live_server, browser_
     laptop = browser_page_factory(width=1280, height=800)
     laptop.goto(link)
     expect(laptop.get_by_label("Nej", exact=True)).to_be_checked()
-    expect(
-        laptop.get_by_role("group", name="Vad krävs").get_by_label("Ditt svar")
-    ).to_have_value("Färre ärenden per handläggare")
+    expect(laptop.get_by_role("group", name="Vad krävs").get_by_label("Ditt svar")).to_have_value(
+        "Färre ärenden per handläggare"
+    )
