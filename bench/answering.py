@@ -498,6 +498,9 @@ def main() -> int:
         "CACHE_KEY_PREFIX": f"bench-answering-{secrets.token_hex(4)}",
         "CELERY_KEY_PREFIX": f"bench-answering-{secrets.token_hex(4)}-",
         "DEBUG": "false",
+        # Every simulated member comes from 127.0.0.1: the per-address limit (issue 12) would
+        # stop the load test itself. The per-token-prefix limit and its Redis calls stay on.
+        "MEMBER_RATE_PER_IP": os.environ.get("MEMBER_RATE_PER_IP", "1000000/m"),
     }
     server_line = f"gunicorn {args.workers} sync workers"
     redis = "Redis" if os.environ.get("REDIS_URL") else "no Redis"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_ratelimit",
     "respondents",
     "polls",
     "results",
@@ -92,6 +93,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections: opening and closing one per request cost a member's page several
+# milliseconds (bench/RESULTS.md). A connection is kept for DATABASE_CONN_MAX_AGE seconds (0:
+# closed after each request, as Django's default) and checked before it is reused, so a
+# PostgreSQL restart costs one reconnect, not an error page.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (the dev server's threads) wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -168,6 +175,26 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits on the member's pages (polls.answering.limits, django-ratelimit), counted in the
+# cache above: Redis, shared by every process. Without REDIS_URL (the demo, one process) the
+# counters are that process's own memory. When Redis is down the project's cache (config/cache.py)
+# counts nothing and nobody is limited: answering must go on (tests/test_faults.py), and the
+# 128-bit tokens are what makes guessing hopeless (docs/security.md).
+MEMBER_RATE_PER_IP = env.str("MEMBER_RATE_PER_IP", default="1200/m")
+MEMBER_RATE_PER_TOKEN_PREFIX = env.str("MEMBER_RATE_PER_TOKEN_PREFIX", default="300/m")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+# Behind a proxy REMOTE_ADDR is the proxy's: name the header it sets with the client's address
+# (e.g. HTTP_X_REAL_IP), or every member shares one counter.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+SILENCED_SYSTEM_CHECKS = [
+    # config.cache.ForgivingRedisCache is Django's RedisCache (atomic INCR), not in the
+    # library's list of known names.
+    "django_ratelimit.W001",
+    # LocMemCache is one process's: right for the demo's single process, see above.
+    *([] if REDIS_URL else ["django_ratelimit.E003"]),
+]
 
 # E-mail: console output for the demo unless EMAIL_URL says where the SMTP server is.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -10,6 +10,7 @@ from results import views as result_views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staff-home"), name="home"),
     path("s/<str:token>/", poll_views.answer, name="answer"),
+    path("s/<str:token>/draft/", poll_views.answer_draft, name="answer-draft"),
     path("p/<slug:slug>/", poll_views.open_answer, name="open-answer"),
     path("", include("polls.fieldwork.urls")),
     path("staff/", result_views.staff_home, name="staff-home"),

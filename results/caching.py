@@ -105,9 +105,11 @@ def _locked(poll_id: int, wait: float) -> Iterator[bool]:
 
 
 def poll_changed(poll_id: int) -> None:
-    """Forget everything cached for the poll: a new generation."""
+    """Forget everything cached for the poll: a new generation, made by the next reader. Until
+    one reads, the poll has no generation, and a new response costs its member one `get`
+    (`response_added_on_commit`)."""
     with _locked(poll_id, LOCK_WAIT):
-        cache.set(_generation_key(poll_id), uuid.uuid4().hex, None)
+        cache.delete(_generation_key(poll_id))
 
 
 def poll_changed_on_commit(poll_id: int) -> None:
@@ -148,6 +150,12 @@ def response_added_on_commit(poll_id: int, response_id: object) -> None:
     responses: list[str] = [str(response_id)]
 
     def count_in() -> None:
+        if cache.get(_generation_key(poll_id)) is None:
+            # Nothing is cached for the poll (nobody has read its results since the last
+            # change, or Redis is down): nothing to count into or to forget. A reader makes
+            # the generation before it reads the counts, so any counts cached from here on
+            # were read after this commit and hold the response.
+            return
         if len(responses) > MAX_COUNTED_IN or not response_added(poll_id, responses, xid):
             poll_changed(poll_id)
 

@@ -2,9 +2,10 @@
 link on another device. Submitting turns the draft into an anonymous response and deletes it."""
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from polls.answering.responses import AlreadyAnswered, draft_save, response_submit
 from polls.models import Draft, Invitation, Poll, Response
@@ -163,3 +164,93 @@ def test_an_unknown_token_changes_nothing(client, poll, member):
     page = client.post(reverse("answer", args=["forged-token-0000000000"]), page1(poll))
     assert page.status_code == 404
     assert not Draft.objects.exists()
+
+
+# --- kept on input, before Next (answer.js posts the page to /s/<token>/draft/) ----------------
+
+
+def draft_url(url: str) -> str:
+    return url + "draft/"
+
+
+def test_what_is_typed_is_kept_without_next_and_found_on_another_device(poll, member):
+    invitation, url = member
+    phone, laptop = Client(enforce_csrf_checks=True), Client()
+    html = phone.get(url).content.decode()
+    assert f'<meta name="draft-url" content="{draft_url(url)}">' in html
+    csrf = phone.cookies["csrftoken"].value
+    typed = page1(poll, csrfmiddlewaretoken=csrf)
+    del typed["action"]
+    saved = phone.post(draft_url(url), typed)
+    assert saved.status_code == 204
+    draft = Draft.objects.get(invitation=invitation)
+    assert draft.current_section == 0  # still on the first page: nothing was checked
+    assert draft.data[f"q{q(poll, 'vad_kravs').pk}"] == ["Färre ärenden"]
+    assert "Färre ärenden</textarea>" in laptop.get(url).content.decode()
+
+
+def test_the_draft_save_needs_the_csrf_token(poll, member):
+    _invitation, url = member
+    phone = Client(enforce_csrf_checks=True)
+    phone.get(url)
+    assert phone.post(draft_url(url), page1(poll)).status_code == 403
+    assert not Draft.objects.exists()
+
+
+def test_a_late_draft_save_does_not_move_the_member_back(client, poll, member):
+    invitation, url = member
+    client.post(url, page1(poll))  # Next: on page 2
+    late = page1(poll, **{f"q{q(poll, 'vad_kravs').pk}": "Färre ärenden, mer tid"})
+    assert client.post(draft_url(url), late).status_code == 204
+    draft = Draft.objects.get(invitation=invitation)
+    assert draft.current_section == 1
+    assert draft.data[f"q{q(poll, 'vad_kravs').pk}"] == ["Färre ärenden, mer tid"]
+
+
+def test_a_draft_save_after_the_submit_or_with_a_forged_token_keeps_nothing(client, poll, member):
+    invitation, url = member
+    response_submit(invitation=invitation, answers=[])
+    assert client.post(draft_url(url), page1(poll)).status_code == 409
+    forged = reverse("answer-draft", args=["forged-token-0000000000"])
+    assert client.post(forged, page1(poll)).status_code == 404
+    assert client.get(draft_url(url)).status_code == 405
+    assert not Draft.objects.exists()
+
+
+def test_a_draft_save_of_a_closed_poll_keeps_nothing(client, poll, member):
+    _invitation, url = member
+    Poll.objects.filter(pk=poll.pk).update(state=Poll.State.CLOSED)
+    assert client.post(draft_url(url), page1(poll)).status_code == 409
+    assert not Draft.objects.exists()
+
+
+# --- what the member is told --------------------------------------------------------------------
+
+
+def test_a_poll_not_opened_yet_says_so(client, poll, member):
+    _invitation, url = member
+    Poll.objects.filter(pk=poll.pk).update(state=Poll.State.DRAFT)
+    html = client.get(url).content.decode()
+    assert "har inte öppnat ännu" in html
+    assert "är stängd" not in html
+    Poll.objects.filter(pk=poll.pk).update(
+        state=Poll.State.OPEN, opens_at=timezone.now() + timezone.timedelta(days=2)
+    )
+    html = client.get(url).content.decode()
+    assert "öppnar" in html and "är stängd" not in html
+    Poll.objects.filter(pk=poll.pk).update(
+        opens_at=timezone.now() - timezone.timedelta(days=2),
+        closes_at=timezone.now() - timezone.timedelta(days=1),
+    )
+    html = client.get(url).content.decode()
+    assert "är stängd" in html and "öppnar" not in html
+
+
+def test_the_thank_you_page_promises_no_results(poll, member):
+    """No result page is published for members yet: the thank-you page says nothing of results
+    (issue 13)."""
+    _invitation, _url = member
+    with translation.override("sv"):
+        html = render_to_string("polls/answer_thanks.html", {"poll": poll})
+    assert "sparade anonymt" in html
+    assert "publiceras" not in html and "resultat" not in html.lower()

@@ -45,6 +45,15 @@ EXPECTED = {
         "staff_no_role": 404,
         "inactive": 404,
     },
+    # The draft's autosave (answer.js) takes only POST, with the page's CSRF token.
+    "answer-draft": {
+        "anonymous": 405,
+        "member": 405,
+        "editor": 405,
+        "admin": 405,
+        "staff_no_role": 405,
+        "inactive": 405,
+    },
     # The world's poll has no open link: its /p/<slug>/ is the 404 page for everyone.
     "open-answer": {
         "anonymous": 404,
@@ -331,7 +340,7 @@ def client_for(role, client, world):
 
 def url_for(name, route, role, world):
     values = dict(world["values"])
-    if name == "answer" and role != "member":
+    if name in ("answer", "answer-draft") and role != "member":
         values["token"] = "forged-token-1234567890"
     if name in PK_OF:
         values["pk"] = values["question_id"] = world["objects"][PK_OF[name]].pk

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ..models import Invitation, Poll, Question
 from .responses import (
@@ -56,10 +57,11 @@ class DraftProgress:
     """An invitation's answers in progress, in its Draft row (so the member can go on from the
     same link on another device); the seed of random option orders is the invitation's id."""
 
-    def __init__(self, invitation: Invitation):
+    def __init__(self, invitation: Invitation, *, draft_url: str = ""):
         self.invitation = invitation
         self.poll = invitation.poll
         self.seed = invitation.pk
+        self.draft_url = draft_url
 
     def load(self) -> tuple[dict[str, list[str]], int]:
         draft = draft_for(self.invitation)
@@ -72,7 +74,14 @@ class DraftProgress:
         response_submit(invitation=self.invitation, answers=answers, questions=questions)
 
     def page_context(self) -> dict[str, Any]:
-        return {"open_link": False}
+        return {"open_link": False, "draft_url": self.draft_url}
+
+
+def not_open_page(request: HttpRequest, poll: Poll) -> HttpResponse:
+    """The page of a poll that takes no answers: not opened yet (a draft, or open from a later
+    time), or closed."""
+    not_yet_open = bool(poll.opens_at and timezone.now() < poll.opens_at)
+    return render(request, "polls/answer_closed.html", {"poll": poll, "not_yet_open": not_yet_open})
 
 
 def _page(
@@ -157,7 +166,20 @@ def answer_pages(
     except AlreadyAnswered:
         return done()
     except PollNotOpen:
-        return render(request, "polls/answer_closed.html", {"poll": poll})
+        return not_open_page(request, poll)
     if thanks is None:
         return render(request, "polls/answer_thanks.html", {"poll": poll})
     return thanks(sheet, answers)
+
+
+def keep_typed(request: HttpRequest, progress: Progress, questions: list[Question]) -> bool:
+    """What the member has typed on the page they are on, kept before they press Next (answer.js
+    posts the page's form a moment after each change, so that nothing typed is lost when they go
+    on from another device). The values are only kept, as with Back: they are checked on Next.
+    The page stays the draft's: a save that arrives after a Next does not move the member back.
+    False: no longer answerable, nothing kept."""
+    data, current_index = progress.load()
+    sheet = AnswerSheet(poll_pages(progress.poll, questions), data=data, seed=progress.seed)
+    current = sheet.page(current_index)
+    sheet.update(_posted_page(request, sheet, current), request.POST)
+    return progress.keep(sheet.clean_data(), current.index)

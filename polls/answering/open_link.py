@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from ..models import Poll, Question
+from .questionnaires import stamp_annotation
 from .responses import AnswerRow, open_response_submit
 
 COOKIE_SALT = "polls.open_link.answered"
@@ -28,7 +29,11 @@ COOKIE_MAX_AGE = 400 * 24 * 60 * 60  # the longest browsers keep a cookie
 def open_link_poll(slug: str) -> Poll | None:
     """The poll behind an open link, or None: not open-link, or still a draft (an unpublished
     poll's address is not revealed). Closed and archived polls are found: they say so."""
-    return Poll.objects.filter(slug=slug, open_link=True).exclude(state=Poll.State.DRAFT).first()
+    polls = Poll.objects.filter(slug=slug, open_link=True).exclude(state=Poll.State.DRAFT)
+    stamp = stamp_annotation(f'"{Poll._meta.db_table}"."id"')
+    if stamp is not None:
+        polls = polls.annotate(questionnaire_stamp=stamp)  # see polls.answering.questionnaires
+    return polls.first()
 
 
 def _cookie_name(poll: Poll) -> str:

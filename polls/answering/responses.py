@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from ..conditions import flow_order, visible_questions
+from ..conditions import visible_questions
 from ..kinds import KINDS
 from ..models import (
     Answer,
@@ -29,6 +29,7 @@ from ..models import (
     Section,
     hash_token,
 )
+from .questionnaires import load_questions, stamp_annotation
 
 
 class AlreadyAnswered(Exception):
@@ -43,12 +44,15 @@ def invitation_by_token(token: str) -> Invitation:
     """The only way a view reaches an invitation: an unknown or forged token is a 404."""
     if not token or len(token) > 64:
         raise Http404("unknown token")
+    invitations = Invitation.objects.select_related("poll", "sample_member__member")
+    stamp = stamp_annotation(f'"{Invitation._meta.db_table}"."poll_id"')
+    if stamp is not None:
+        # the questionnaire's version, for polls.answering.questionnaires, in the same query
+        invitations = invitations.annotate(questionnaire_stamp=stamp)
     try:
         # The invitation's own link, or that of its latest reminder.
         digest = hash_token(token)
-        return Invitation.objects.select_related("poll", "sample_member__member").get(
-            Q(token_hash=digest) | Q(reminder_token_hash=digest)
-        )
+        return invitations.get(Q(token_hash=digest) | Q(reminder_token_hash=digest))
     except Invitation.DoesNotExist:
         raise Http404("unknown token") from None
 
@@ -70,13 +74,7 @@ class Page:
         return self.section.title if self.section else ""
 
 
-def poll_questions(poll: Poll) -> list[Question]:
-    """All of the poll's questions in flow order, with what answering them needs prefetched."""
-    return flow_order(
-        poll.questions.select_related("section").prefetch_related(
-            "options", "rows", "condition_options", "condition_question__options"
-        )
-    )
+poll_questions = load_questions  # the questionnaire from the ORM, every time
 
 
 def poll_pages(poll: Poll, questions: Sequence[Question] | None = None) -> list[Page]:
@@ -288,8 +286,11 @@ def draft_save(*, invitation: Invitation, data: dict[str, list[str]], current_se
         )
         if not answerable:
             return False
-        Draft.objects.update_or_create(
-            invitation=invitation,
-            defaults={"data": data, "current_section": current_section},
+        # One upsert (INSERT ... ON CONFLICT DO UPDATE) instead of a read, a lock and a write.
+        Draft.objects.bulk_create(
+            [Draft(invitation=invitation, data=data, current_section=current_section)],
+            update_conflicts=True,
+            unique_fields=["invitation"],
+            update_fields=["data", "current_section", "updated_at"],
         )
     return True

@@ -5,13 +5,16 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ..models import Invitation, Poll
-from .flow import DraftProgress, answer_pages
+from .flow import DraftProgress, answer_pages, keep_typed, not_open_page
+from .limits import member_rate_limited, too_many_requests, unknown_token_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
-from .responses import invitation_by_token, poll_questions
+from .questionnaires import questionnaire
+from .responses import invitation_by_token
 
 
 def _status_page(
@@ -26,6 +29,7 @@ def _unknown(request) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@member_rate_limited
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """Permission: anyone holding a valid invitation token, until they submit.
 
@@ -35,29 +39,58 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_by_token(token)
     except Http404:
+        if unknown_token_limited(request):
+            return too_many_requests(request)
         return _unknown(request)
     poll = invitation.poll
     if invitation.status == Invitation.Status.COMPLETED:
         return _status_page(request, poll, "polls/answer_done.html")
     if invitation.status == Invitation.Status.OPTED_OUT:
         return _status_page(request, poll, "polls/answer_opted_out.html")
-    questions = poll_questions(poll)
-    if not poll.is_accepting_answers() or not questions:
-        return _status_page(request, poll, "polls/answer_closed.html")
-    if request.method == "GET":
+    if not poll.is_accepting_answers():
+        return not_open_page(request, poll)
+    questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
+    if not questions:
+        return not_open_page(request, poll)
+    if request.method == "GET" and invitation.status == Invitation.Status.SENT:
         Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
             status=Invitation.Status.STARTED
         )
     return answer_pages(
         request,
-        DraftProgress(invitation),
+        DraftProgress(invitation, draft_url=reverse("answer-draft", args=[token])),
         questions,
         done=lambda: _status_page(request, poll, "polls/answer_done.html"),
     )
 
 
 @never_cache
+@require_POST
+@member_rate_limited
+def answer_draft(request: HttpRequest, token: str) -> HttpResponse:
+    """Permission: anyone holding a valid invitation token, until they submit.
+
+    Keeps what the member has typed on their page so far (answer.js posts the page's form,
+    with its CSRF token, a moment after each change): 204, or 409 when the invitation or poll
+    no longer takes answers; nothing is checked or submitted here, Next does that."""
+    try:
+        invitation = invitation_by_token(token)
+    except Http404:
+        if unknown_token_limited(request):
+            return too_many_requests(request)
+        return HttpResponse(status=404)
+    poll = invitation.poll
+    if invitation.status not in Invitation.ANSWERABLE or not poll.is_accepting_answers():
+        return HttpResponse(status=409)
+    questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
+    if not questions or not keep_typed(request, DraftProgress(invitation), questions):
+        return HttpResponse(status=409)
+    return HttpResponse(status=204)
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
+@member_rate_limited
 def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
     """Permission: anyone, for a poll with an open link (`Poll.open_link`), once per browser.
 
@@ -74,9 +107,11 @@ def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
 
     if has_answered(request, poll):
         return done()
-    questions = poll_questions(poll)
-    if not poll.is_accepting_answers() or not questions:
-        return _status_page(request, poll, "polls/answer_closed.html")
+    if not poll.is_accepting_answers():
+        return not_open_page(request, poll)
+    questions = questionnaire(poll, getattr(poll, "questionnaire_stamp", None))
+    if not questions:
+        return not_open_page(request, poll)
     return answer_pages(
         request,
         SessionProgress(request, poll),

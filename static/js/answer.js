@@ -7,6 +7,11 @@
  * - An exclusive option ("Vet ej") clears the other options of its question, and the others
  *   clear it.
  * - After a failed Next, focus moves to the list of answers to check.
+ * - What the member types is kept in their draft a moment after each change (and when the page
+ *   is hidden), so that nothing is lost when they go on from another device without pressing
+ *   Next: the page's form, with its CSRF token, is posted to the page's <meta name="draft-url">
+ *   (outside the form, so that the studio's preview draws the same form). Nothing
+ *   is checked there; Next checks everything again.
  */
 (function () {
   "use strict";
@@ -46,6 +51,62 @@
     });
   }
 
+  var DRAFT_DELAY_MS = 2000;
+
+  function keepDraft(form) {
+    var meta = document.querySelector('meta[name="draft-url"]');
+    if (!meta) return null;
+    var url = meta.content;
+    var timer = null;
+    var sent = null;
+    var submitting = false;
+
+    function body() {
+      var data = new FormData(form);
+      data.delete("action");
+      return data;
+    }
+
+    function fingerprint(data) {
+      var parts = [];
+      data.forEach(function (value, name) {
+        if (name !== "csrfmiddlewaretoken") parts.push(name + "=" + value);
+      });
+      return parts.join("&");
+    }
+
+    function send(beacon) {
+      clearTimeout(timer);
+      timer = null;
+      if (submitting) return;
+      var data = body();
+      var print = fingerprint(data);
+      if (print === sent) return;
+      sent = print;
+      if (beacon && navigator.sendBeacon) {
+        navigator.sendBeacon(url, data);
+        return;
+      }
+      fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: true })
+        .catch(function () { sent = null; });
+    }
+
+    sent = fingerprint(body());  // what the page was drawn with is kept already
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(send, DRAFT_DELAY_MS);
+    });
+    form.addEventListener("submit", function () {
+      // Next or Back keeps the page itself: a late save must not race it.
+      submitting = true;
+      clearTimeout(timer);
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden" && timer !== null) send(true);
+    });
+    return send;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.answer-form");
     if (!form) return;
@@ -53,6 +114,7 @@
       exclusive(event);
       updateConditions(form);
     });
+    keepDraft(form);
     updateConditions(form);
     var summary = document.getElementById("form-errors");
     if (summary) summary.focus();

@@ -5,6 +5,7 @@ device, and axe-core on every page they see."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from polls.models import Answer, Draft, Invitation, Poll, Response
 from tests.e2e.axe import assert_accessible
@@ -171,3 +172,27 @@ def test_the_friendly_pages_are_accessible(live_server, browser_page_factory):
     assert response.status == 404
     page.get_by_role("heading", name="Länken fungerar inte").wait_for()
     assert_accessible(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_is_typed_reaches_another_device_without_next(live_server, browser_page_factory):
+    """answer.js keeps the page in the draft a moment after typing (issue 13): the laptop opens
+    the link with the phone's unfinished answers, though Nästa was never pressed."""
+    poll = every_kind_poll()
+    invitation, token = invitation_with_token(poll)
+    link = f"{live_server.url}/s/{token}/"
+    phone = browser_page_factory(**PHONE)
+    phone.goto(link)
+    phone.get_by_label("Nej", exact=True).check()
+    answer = phone.get_by_role("group", name="Vad krävs").get_by_label("Ditt svar")
+    with phone.expect_response(lambda r: r.url.endswith("/draft/") and r.status == 204):
+        answer.fill("Färre ärenden per handläggare")
+    draft = Draft.objects.get(invitation=invitation)
+    assert draft.current_section == 0
+
+    laptop = browser_page_factory(width=1280, height=800)
+    laptop.goto(link)
+    expect(laptop.get_by_label("Nej", exact=True)).to_be_checked()
+    expect(laptop.get_by_role("group", name="Vad krävs").get_by_label("Ditt svar")).to_have_value(
+        "Färre ärenden per handläggare"
+    )

@@ -1,0 +1,108 @@
+"""The member's pages make a bounded number of queries, whatever the size of the poll: the same
+bound for a page of 20 questions as for one of 60 (issue 14)."""
+
+import pytest
+from django.urls import reverse
+
+from polls.answering.questionnaires import forget_questionnaires
+from polls.models import Draft, Invitation, Question, Response
+from tests.factories import (
+    OptionFactory,
+    PollFactory,
+    QuestionFactory,
+    SectionFactory,
+    invitation_with_token,
+)
+
+pytestmark = pytest.mark.django_db
+
+# GET: the invitation (with the questionnaire's version in the same statement), the draft, and
+# the first time the invitation marked started: 3. POST Next: the invitation, the draft, the
+# invitation locked and the draft's upsert: 4. POST submit: the invitation, the draft, the claim,
+# the draft deleted, the response and its answers (one insert each): 6. A test runs in a
+# transaction, so each atomic block adds a SAVEPOINT and its RELEASE: 8.
+MAX_QUERIES = 8
+
+
+def big_poll(questions: int):
+    """`questions` questions of the kinds that make rows (single, multiple, text, grid) on a
+    first page, and one more on a second page, so that the first page's POST is a Next."""
+    poll = PollFactory()
+    first, second = SectionFactory(poll=poll, order=1), SectionFactory(poll=poll, order=2)
+    kinds = [Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.TEXT]
+    for i in range(questions):
+        kind = kinds[i % len(kinds)]
+        question = QuestionFactory(poll=poll, section=first, order=i, kind=kind, code=f"q{i}")
+        if kind != Question.Kind.TEXT:
+            for o in range(5):
+                OptionFactory(question=question, order=o, code=f"o{o}")
+    last = QuestionFactory(poll=poll, section=second, order=1, kind=Question.Kind.SINGLE)
+    for o in range(3):
+        OptionFactory(question=last, order=o, code=f"o{o}")
+    return poll
+
+
+def first_page_answers(poll) -> dict:
+    data: dict = {"page": "0", "action": "next"}
+    for question in poll.questions.filter(section__order=1).prefetch_related("options"):
+        if question.kind == Question.Kind.TEXT:
+            data[f"q{question.pk}"] = "Mer tid för klienterna"
+        else:
+            data[f"q{question.pk}"] = str(question.options.all()[0].pk)
+    return data
+
+
+@pytest.mark.parametrize("questions", [20, 60])
+def test_a_page_makes_the_same_few_queries_whatever_the_polls_size(
+    client, questions, django_assert_max_num_queries
+):
+    poll = big_poll(questions)
+    invitation, token = invitation_with_token(poll)
+    url = reverse("answer", args=[token])
+    answers = first_page_answers(poll)
+    forget_questionnaires()
+    client.get(url)  # the questionnaire is loaded once per process and poll version
+
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.post(url, answers).status_code == 302
+    assert Draft.objects.get(invitation=invitation).current_section == 1
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get(url).status_code == 200
+    last = poll.questions.get(section__order=2)
+    submit_data = {"page": "1", "action": "next", f"q{last.pk}": last.options.all()[0].pk}
+    with django_assert_max_num_queries(MAX_QUERIES):
+        submit = client.post(url, submit_data)
+    assert submit.status_code == 200
+    assert Response.objects.get().answers.count() == questions + 1
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.COMPLETED
+    assert not Draft.objects.exists()
+
+
+@pytest.mark.usefixtures("needs_postgres")
+def test_an_edit_anywhere_in_the_questionnaire_reaches_the_next_page_at_once(client):
+    """The questionnaire is cached per process and poll version: a text edit (the studio's on a
+    locked poll, or Django admin's, in any process) or a new question changes the version."""
+    poll = big_poll(3)
+    _invitation, token = invitation_with_token(poll)
+    url = reverse("answer", args=[token])
+    forget_questionnaires()
+    assert "Svar ändrat" not in client.get(url).content.decode()
+
+    option = poll.questions.get(code="q0").options.get(code="o1")
+    option.label_sv = "Svar ändrat"
+    option.save()
+    assert "Svar ändrat" in client.get(url).content.decode()
+
+    QuestionFactory(
+        poll=poll,
+        section=poll.sections.get(order=1),
+        order=99,
+        kind=Question.Kind.TEXT,
+        text_sv="En fråga till",
+    )
+    assert "En fråga till" in client.get(url).content.decode()
+    poll.questions.get(text_sv="En fråga till").delete()
+    assert "En fråga till" not in client.get(url).content.decode()
