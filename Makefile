@@ -20,7 +20,7 @@ help:
 	@echo "make install           uv (if missing) and the locked dependencies (.venv)"
 	@echo "make demo              migrate, seed the demo, run it on http://$(HOST):$(PORT)/ (HOST, PORT)"
 	@echo "make test              pytest on the services that answer (PYTEST_ARGS='-k x', REQUIRE_SERVICES=1, NO_SERVICES=1)"
-	@echo "make lint / format     ruff check + ruff format --check / ruff format + fixes"
+	@echo "make lint / format     ruff check + ruff format --check + mypy / ruff format + fixes"
 	@echo "make worker            a Celery worker (needs REDIS_URL)"
 	@echo "make bench             run each bench/*.py"
 	@echo "make migrations-check  fail when a model change has no migration"
@@ -92,6 +92,8 @@ lint: install
 	$(RUN) ruff check . || status=1
 	echo "+ ruff format --check ."
 	$(RUN) ruff format --check . || status=1
+	echo "+ mypy config staff respondents polls results"
+	$(RUN) mypy config staff respondents polls results || status=1
 	exit $$status
 
 format: install

@@ -68,7 +68,10 @@ class QuestionInput:
     """One question on a page. Subclasses: one per kind."""
 
     template = ""
-    required_message = ""
+
+    @property
+    def required_message(self) -> str:
+        return ""
 
     def __init__(self, question: Question, *, number: str, seed: int | str, data: Raw):
         self.question = question
@@ -348,7 +351,8 @@ class NumberInput(QuestionInput):
         except InvalidOperation:
             raise Invalid(_("Please enter a number, for example 12.")) from None
         q = self.question
-        places = -number.as_tuple().exponent if number.as_tuple().exponent < 0 else 0
+        exponent = number.as_tuple().exponent  # an int for a finite number
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         if places > q.decimal_places:
             if q.decimal_places == 0:
                 raise Invalid(_("Please enter a whole number."))

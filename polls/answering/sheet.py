@@ -148,6 +148,8 @@ class AnswerSheet:
 
     def condition_hint(self, question: Question) -> str:
         source = question.condition_question
+        if source is None:
+            return ""
         ids = condition_option_ids(question)
         labels = [quoted(o.label) for o in source.options.all() if o.pk in ids]
         return _("Only if you answered %(answers)s to question %(number)s.") % {

@@ -4,7 +4,7 @@ lengths), so the studio and the admin say the same thing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.models import fields_for_model
@@ -37,7 +37,7 @@ class ModelFieldsForm(forms.Form):
 
     model: type = Poll
     field_names: tuple[str, ...] = ()
-    widgets: dict[str, forms.Widget] = {}
+    widgets: dict[str, type[forms.Widget] | forms.Widget] = {}
     # Pairs shown side by side: Swedish left, English right.
     bilingual: tuple[tuple[str, str], ...] = ()
 
@@ -97,7 +97,7 @@ class PollForm(ModelFieldsForm):
         self.fields["slug"].help_text = _(
             "The poll's name in addresses and files, e.g. arbetsmiljo-2026."
         )
-        register = self.fields["register"]
+        register = cast(forms.ModelChoiceField, self.fields["register"])
         register.queryset = registers_for_choice()
         register.label = _("Population (register)")
         register.empty_label = _("No register (an open link or answers imported from a file)")
@@ -127,7 +127,7 @@ class PollForm(ModelFieldsForm):
     def _chosen_register(self, *, locked: bool):
         """The register whose variables are offered: the one in the data being checked, else
         (and always once the poll is locked) the poll's."""
-        queryset = self.fields["register"].queryset
+        queryset = registers_for_choice()
         if self.is_bound and not locked:
             value = self.data.get(self.add_prefix("register"), "")
             return queryset.filter(pk=value).first() if str(value).isdigit() else None
@@ -153,7 +153,7 @@ class PollForm(ModelFieldsForm):
         return slug
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The poll must close after it opens."))
@@ -175,7 +175,7 @@ class OpenForm(ModelFieldsForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The poll must close after it opens."))
@@ -199,7 +199,7 @@ class QuestionNewForm(ModelFieldsForm):
     def __init__(self, *args, poll: Poll, **kwargs):
         self.poll = poll
         super().__init__(*args, **kwargs)
-        section = self.fields["section"]
+        section = cast(forms.ModelChoiceField, self.fields["section"])
         section.queryset = poll.sections.all()
         section.empty_label = _("The first, untitled page")
         section.label = _("Page")
@@ -247,7 +247,7 @@ class QuestionForm(ModelFieldsForm):
         self.question = question
         kwargs.setdefault("initial", initial_of(question, self.field_names))
         super().__init__(*args, **kwargs)
-        section = self.fields["section"]
+        section = cast(forms.ModelChoiceField, self.fields["section"])
         section.queryset = question.poll.sections.all()
         section.empty_label = _("The first, untitled page")
         section.label = _("Page")
@@ -274,7 +274,7 @@ class QuestionForm(ModelFieldsForm):
         return code
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         low, high = data.get("scale_min"), data.get("scale_max")
         if "scale_min" in self.fields and data.get("kind") == Question.Kind.SCALE:
             if low is None or high is None:
@@ -331,7 +331,7 @@ class _ItemForm(ModelFieldsForm):
         return [self[name] for name in self.field_names if name not in ("code", *text)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.has_changed() and not data.get(self.text_field) and not data.get("DELETE"):
             self.add_error(self.text_field, _("Write the Swedish text."))
         return data
@@ -368,7 +368,7 @@ class _ItemFormSet(forms.BaseFormSet):
             empty_permitted=True,
             use_required_attribute=False,
             locked=self.locked,
-            renderer=self.renderer,
+            renderer=getattr(self, "renderer", None),
         )
         self.add_fields(form, None)
         return form
@@ -446,9 +446,11 @@ class ConditionForm(forms.Form):
             .select_related("section")
             .order_by("section__order", "order", "id")
         )
-        self.fields["on"].queryset = candidates
-        self.fields["on"].label_from_instance = lambda q: f"{q.code}: {q.text_sv[:60]}"
-        self.fields["options"].queryset = Option.objects.filter(question__in=candidates)
+        on = cast(forms.ModelChoiceField, self.fields["on"])
+        on.queryset = candidates
+        on.label_from_instance = lambda q: f"{q.code}: {q.text_sv[:60]}"  # type: ignore[method-assign,assignment]
+        options = cast(forms.ModelMultipleChoiceField, self.fields["options"])
+        options.queryset = Option.objects.filter(question__in=candidates)
         if locked:
             for field in self.fields.values():
                 field.disabled = True
@@ -458,7 +460,9 @@ class ConditionForm(forms.Form):
         chosen = {str(v) for v in (self["options"].value() or [])}
         selected = str(self["on"].value() or "")
         groups = []
-        for candidate in self.fields["on"].queryset.prefetch_related("options"):
+        candidates = cast(forms.ModelChoiceField, self.fields["on"]).queryset
+        assert candidates is not None  # set in __init__
+        for candidate in candidates.prefetch_related("options"):
             groups.append(
                 {
                     "question": candidate,

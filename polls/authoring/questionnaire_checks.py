@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -213,8 +214,8 @@ QUESTION_OPTIONAL = (
 )
 
 
-def _field_length(model: type, name: str) -> int:
-    return model._meta.get_field(name).max_length
+def _field_length(model: type[models.Model], name: str) -> int:
+    return int(getattr(model._meta.get_field(name), "max_length", 0) or 0)
 
 
 def questionnaire_read(data: Any, *, slug: str | None) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def poll_export(poll: Poll) -> dict[str, Any]:
     for q in poll_questions(poll):
         features = KINDS[q.kind].features
         condition = None
-        if q.condition_question_id is not None:
+        if q.condition_question is not None:
             condition = {
                 "question": q.condition_question.code,
                 "options": [o.code for o in sorted(q.condition_options.all(), key=_by_order)],
@@ -62,7 +62,7 @@ def poll_export(poll: Poll) -> dict[str, Any]:
         questions.append(
             {
                 "code": q.code,
-                "section": keys.get(q.section_id),
+                "section": keys.get(q.section_id) if q.section_id is not None else None,
                 "kind": q.kind,
                 "text": _texts(q, "text"),
                 "required": q.required,

@@ -208,7 +208,10 @@ def _renumber(objects: Iterable[Any]) -> None:
 
 
 def _section_questions(poll: Poll, section_id: int | None) -> list[Question]:
-    return list(poll.questions.filter(section_id=section_id).order_by("order", "id"))
+    questions = poll.questions.order_by("order", "id")
+    if section_id is None:
+        return list(questions.filter(section__isnull=True))
+    return list(questions.filter(section_id=section_id))
 
 
 # --- polls --------------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def answers_readable(
         statements = {r.pk: r for r in question.rows.all()}
         texts = []
         for row in sorted(answered, key=lambda r: r.rank or 0):
-            option = options.get(row.option_id)
+            option = options.get(row.option_id) if row.option_id is not None else None
             if row.row_id is not None and option:
                 texts.append(f"{statements[row.row_id].text}: {option.label} ({option.code})")
             elif row.rank is not None and option:

@@ -130,13 +130,17 @@ def _outline_context(poll: Poll) -> dict[str, Any]:
     pages = poll_outline(poll)
     questions = [q for page in pages for q in page.questions]
     numbers = question_numbers(questions)
+    # What the outline template shows beside each question and page.
     for i, question in enumerate(questions):
-        question.number = numbers[question.pk]
-        question.can_up, question.can_down = i > 0, i < len(questions) - 1
+        setattr(question, "number", numbers[question.pk])  # noqa: B010
+        setattr(question, "can_up", i > 0)  # noqa: B010
+        setattr(question, "can_down", i < len(questions) - 1)  # noqa: B010
     sections = [page for page in pages if page.section is not None]
     for i, page in enumerate(sections):
-        page.can_up, page.can_down = i > 0, i < len(sections) - 1
-        page.label = page.section.title or _("page %(n)s") % {"n": pages.index(page) + 1}
+        title = page.section.title if page.section is not None else ""
+        setattr(page, "can_up", i > 0)  # noqa: B010
+        setattr(page, "can_down", i < len(sections) - 1)  # noqa: B010
+        setattr(page, "label", title or _("page %(n)s") % {"n": pages.index(page) + 1})  # noqa: B010
     return {
         "poll": poll,
         "scheduled": poll_is_scheduled(poll),
@@ -308,7 +312,7 @@ def section_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _after_move(request: HttpRequest, poll: Poll) -> HttpResponse:
-    if request.htmx:
+    if getattr(request, "htmx", False):  # django-htmx's middleware sets it
         return render(request, "polls/studio/_outline.html", _outline_context(poll))
     return redirect(_poll_url(poll))
 
@@ -358,7 +362,7 @@ def _question(poll: Poll, pk: int) -> Question:
 def question_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Permission: Editor, Admin. A new question (then its options on the question's page)."""
     poll = poll_for_editor(request.user, slug)
-    initial = {"code": suggest_question_code(poll), "kind": Question.Kind.SINGLE}
+    initial: dict[str, Any] = {"code": suggest_question_code(poll), "kind": Question.Kind.SINGLE}
     section_id = request.GET.get("section", "")
     if section_id.isdigit() and poll.sections.filter(pk=section_id).exists():
         initial["section"] = int(section_id)
@@ -549,7 +553,9 @@ def preview(request: HttpRequest, slug: str) -> HttpResponse:
 
 @editor_required
 @xframe_options_sameorigin
-@csp_replace({"frame-ancestors": [SELF]})  # the preview frames it; no other site may
+# The preview frames it; no other site may. (django-csp types its decorators for views that
+# take only a request.)
+@csp_replace({"frame-ancestors": [SELF]})  # type: ignore[arg-type]
 @require_http_methods(["GET", "POST"])
 def test_run(request: HttpRequest, slug: str) -> HttpResponse:
     """Permission: Editor, Admin. The member's flow without an invitation: pages, Next and Back,

@@ -85,7 +85,7 @@ def poll_duplicate(
     for original in originals:
         new = Question(
             poll=copy,
-            section=sections.get(original.section_id),
+            section=sections.get(original.section_id) if original.section_id else None,
             predecessor=original,
             **{name: getattr(original, name) for name in copied_fields},
         )

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -81,7 +81,7 @@ def opt_out_invitation_id(token: str) -> int | None:
 
 
 def opt_out_url(invitation_id: int) -> str:
-    return settings.SITE_URL + reverse("opt-out", args=[opt_out_token(invitation_id)])
+    return f"{settings.SITE_URL}{reverse('opt-out', args=[opt_out_token(invitation_id)])}"
 
 
 def invitations_create(*, poll: Poll, draw: SampleDraw) -> int:
@@ -117,7 +117,7 @@ def _due(step: int, poll: Poll) -> Q:
     )
 
 
-def due_for_reminder(*, poll: Poll, step: int):
+def due_for_reminder(*, poll: Poll, step: int) -> QuerySet[Invitation]:
     """Who reminder `step` goes to: invited, not completed, opted out or bounced."""
     return Invitation.objects.filter(_due(step, poll))
 
