@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from results import coding_views
+from results import coding_views, page_views
 from results import views as result_views
 
 urlpatterns = [
@@ -12,6 +12,12 @@ urlpatterns = [
     path("s/<str:token>/", poll_views.answer, name="answer"),
     path("p/<slug:slug>/", poll_views.open_answer, name="open-answer"),
     path("", include("polls.fieldwork.urls")),
+    path("r/<slug:page_slug>/", page_views.public_page, name="result-page-public"),
+    path(
+        "r/<slug:page_slug>/v<int:number>/",
+        page_views.public_page,
+        name="result-page-version",
+    ),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/coding/", coding_views.coding_polls, name="coding-polls"),
