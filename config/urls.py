@@ -20,6 +20,42 @@ urlpatterns = [
     ),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
+    path("staff/polls/<slug:slug>/pages/", page_views.result_pages, name="result-pages"),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/",
+        page_views.result_page_edit,
+        name="result-page-edit",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/",
+        page_views.result_page_block_add,
+        name="result-page-block-add",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/<int:block_id>/move/",
+        page_views.result_page_block_move,
+        name="result-page-block-move",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/<int:block_id>/delete/",
+        page_views.result_page_block_delete,
+        name="result-page-block-delete",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/preview/",
+        page_views.result_page_preview,
+        name="result-page-preview",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/publish/",
+        page_views.result_page_publish,
+        name="result-page-publish",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/unpublish/",
+        page_views.result_page_unpublish,
+        name="result-page-unpublish",
+    ),
     path("staff/coding/", coding_views.coding_polls, name="coding-polls"),
     path("staff/polls/<slug:slug>/coding/", coding_views.coding_home, name="coding-home"),
     path(

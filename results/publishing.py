@@ -10,6 +10,7 @@ editor publishes again. The preview renders a fresh snapshot with the same templ
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +34,14 @@ from .presenting import (
     ShownPoll,
     ShownQuestion,
     ShownTable,
+    decimal_text,
     percent_text,
     present,
     thousands,
 )
 from .stats import claims as claim_rules
+
+logger = logging.getLogger(__name__)
 
 LANGUAGES = ("sv", "en")
 THIN = "\u202f"  # narrow no-break space: "5 000" in Swedish thousands
@@ -80,6 +84,7 @@ class _Results:
 def _option_row(o: Any, language: str) -> dict[str, Any]:
     return {
         "label": o.label,
+        "is_dont_know": o.is_dont_know,
         "share": o.share,
         "ci_low": o.ci_low,
         "ci_high": o.ci_high,
@@ -412,7 +417,7 @@ def _differences(
         others = [other for other in groups if other is not g]
         rest = others[0]["group"] if len(others) == 1 else _("the others")
         for i, o in enumerate(g["options"]):
-            if o.get("share") is None or o.get("versus_share") is None:
+            if o.get("is_dont_know") or o.get("share") is None or o.get("versus_share") is None:
                 continue
             found.append(
                 claim_rules.ShownDifference(
@@ -444,7 +449,7 @@ def _reason_text(claim: claim_rules.Claim) -> str:
         interval = ""
         if share.ci_low is not None and share.ci_high is not None:
             interval = _(", interval %(low)s–%(high)s") % {
-                "low": percent_text(share.ci_low),
+                "low": decimal_text(100.0 * share.ci_low, 0),
                 "high": percent_text(share.ci_high),
             }
         figure = _("%(label)s%(where)s: %(share)s%(interval)s") % {
@@ -486,13 +491,33 @@ def _reason_text(claim: claim_rules.Claim) -> str:
 
 
 def _page_texts(page: ResultPage) -> list[tuple[str, str]]:
-    texts = [("title", page.title), ("lead", page.lead), ("body", page.body)]
+    texts = [(_("title"), page.title), (_("lead"), page.lead), (_("body"), page.body)]
     texts += [
-        (f"block {b.order + 1}", b.text)
+        (_("block %(n)s") % {"n": b.order + 1}, b.text)
         for b in page.blocks.all()
         if b.kind in (ResultBlock.Kind.TEXT, ResultBlock.Kind.KEY_FIGURE, ResultBlock.Kind.CHART)
     ]
     return texts
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\d)(?:\+46|0)[\d\s-]{6,14}\d(?!\d)")
+
+
+def personal_data_flags(page: ResultPage) -> list[FlaggedClaim]:
+    """E-mail addresses and phone numbers in the quotes, to remove before publishing (names
+    and workplaces the editor must check by eye)."""
+    flagged = []
+    for b in page.blocks.filter(kind=ResultBlock.Kind.QUOTE):
+        for pattern, reason in (
+            (_EMAIL, _("An e-mail address in a quote: remove it before publishing.")),
+            (_PHONE, _("A phone number in a quote: remove it before publishing.")),
+        ):
+            for match in pattern.finditer(b.text):
+                flagged.append(
+                    FlaggedClaim(match.group(0), _("block %(n)s") % {"n": b.order + 1}, reason)
+                )
+    return flagged
 
 
 def page_claims(page: ResultPage, snapshot: dict[str, Any]) -> list[FlaggedClaim]:
@@ -506,7 +531,7 @@ def page_claims(page: ResultPage, snapshot: dict[str, Any]) -> list[FlaggedClaim
         for claim in claim_rules.check_claims(text or "", shares, differences):
             if not claim.supported:
                 flagged.append(FlaggedClaim(claim.text, field_name, _reason_text(claim)))
-    return flagged
+    return flagged + personal_data_flags(page)
 
 
 def headline_suggestions(snapshot: dict[str, Any]) -> list[str]:
@@ -578,11 +603,17 @@ def page_snapshot(page: ResultPage) -> dict[str, Any]:
 
 @transaction.atomic
 def page_publish(
-    *, page: ResultPage, by: Any = None, overridden_claims: list[dict[str, str]] | None = None
+    *,
+    page: ResultPage,
+    by: Any = None,
+    snapshot: dict[str, Any] | None = None,
+    overridden_claims: list[dict[str, str]] | None = None,
 ) -> ResultPageVersion:
-    """Freeze the page's numbers and texts as its next version and make it public."""
+    """Freeze the page's numbers and texts as its next version and make it public. `snapshot`
+    is the one the editor's claims were checked against (computed now when not given);
+    `overridden_claims` are the flagged claims the editor chose to publish anyway."""
     page = ResultPage.objects.select_for_update().get(pk=page.pk)
-    snapshot = page_snapshot(page)
+    snapshot = dict(snapshot) if snapshot is not None else page_snapshot(page)
     now = timezone.now()
     last = page.versions.aggregate(last=Max("number"))["last"] or 0
     snapshot["version"] = last + 1
@@ -598,6 +629,15 @@ def page_publish(
     page.state = ResultPage.State.PUBLISHED
     page.publish_at = now
     page.save(update_fields=["state", "publish_at", "updated_at"])
+    if overridden_claims:
+        logger.warning(
+            "Result page %s v%s published anyway by %s at %s despite claims: %s",
+            page.slug,
+            version.number,
+            getattr(by, "username", None),
+            now.isoformat(),
+            "; ".join(f"{c['field']}: {c['text']} ({c['reason']})" for c in overridden_claims),
+        )
     return version
 
 
