@@ -18,6 +18,7 @@ urlpatterns = [
         page_views.public_page,
         name="result-page-version",
     ),
+    path("r/<slug:page_slug>/data.json", page_views.public_page_json, name="result-page-json"),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/polls/<slug:slug>/pages/", page_views.result_pages, name="result-pages"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -240,3 +240,21 @@ def result_page_unpublish(request, slug: str, pk: int):
     page_unpublish(page=page)
     messages.success(request, _("The page is no longer public."))
     return redirect("result-page-edit", poll.slug, page.pk)
+
+
+def public_page_json(request, page_slug: str):
+    """Permission: public (anonymous). The newest published version of a page as JSON: its
+    texts, and per language every block's numbers and the method box, exactly as frozen (small
+    groups are already suppressed in the snapshot). ETag from the version; 304 when unchanged."""
+    page = ResultPage.objects.filter(slug=page_slug, state=ResultPage.State.PUBLISHED).first()
+    version = page.latest_version() if page is not None else None
+    if version is None:
+        raise Http404
+    tag = f'"result-page-{page.pk}-v{version.number}"'
+    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = JsonResponse(version.snapshot, json_dumps_params={"ensure_ascii": False})
+    response["ETag"] = tag
+    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
+    return response

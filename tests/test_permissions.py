@@ -274,6 +274,7 @@ EXPECTED = {
     # Published result pages are public; the world's poll has none published: 404 for all.
     "result-page-public": {role: 404 for role in ROLES},
     "result-page-version": {role: 404 for role in ROLES},
+    "result-page-json": {role: 404 for role in ROLES},
     # The API (DRF, session login): Editor or Admin; others get 403, not a login redirect.
     "api-poll-results": {
         "anonymous": 403,

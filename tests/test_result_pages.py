@@ -379,3 +379,26 @@ def test_script_in_every_editor_field_renders_as_text_on_the_editor_page(client,
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_public_json_has_an_etag_and_keeps_small_groups_suppressed(client, poll, page):
+    poll.min_cell_size = 40
+    poll.save()
+    assert client.get("/r/verklighetsforankring/data.json").status_code == 404
+    page_publish(page=page)
+    response = client.get("/r/verklighetsforankring/data.json")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["title"] == page.title
+    breakdown = data["languages"]["sv"]["blocks"][2]["parts"][0]["groups"]
+    hidden = [g for g in breakdown if g["suppressed"]]
+    assert hidden and all(g["options"] == [] and g["n_text"] == "" for g in hidden)
+    again = client.get("/r/verklighetsforankring/data.json", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    page_publish(page=page)
+    assert (
+        client.get(
+            "/r/verklighetsforankring/data.json", HTTP_IF_NONE_MATCH=response["ETag"]
+        ).status_code
+        == 200
+    )
