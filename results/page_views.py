@@ -23,13 +23,8 @@ from staff.access import editor_required, reach
 
 from .forms import ResultBlockForm, ResultPageForm
 from .models import ResultBlock, ResultPage, ResultPageVersion
-from .publishing import (
-    headline_suggestions,
-    page_claims,
-    page_publish,
-    page_snapshot,
-    page_unpublish,
-)
+from .page_claims import headline_suggestions, page_claims
+from .publishing import page_publish, page_snapshot, page_unpublish
 
 PUBLIC_SECONDS = 300
 

@@ -32,7 +32,8 @@ def test_seeding_twice_changes_nothing_but_gives_a_new_link(db, capsys):
 
 def test_the_demo_has_a_published_result_page_whose_claims_hold(db, capsys, client):
     from results.models import ResultPage
-    from results.publishing import page_claims, page_snapshot
+    from results.page_claims import page_claims
+    from results.publishing import page_snapshot
 
     call_command("seed_demo", members=400, sample=120, responses=80)
     out = capsys.readouterr().out
