@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from results import coding_views
+from results import coding_views, page_views
 from results import views as result_views
 
 urlpatterns = [
@@ -13,8 +13,51 @@ urlpatterns = [
     path("s/<str:token>/draft/", poll_views.answer_draft, name="answer-draft"),
     path("p/<slug:slug>/", poll_views.open_answer, name="open-answer"),
     path("", include("polls.fieldwork.urls")),
+    path("r/<slug:page_slug>/", page_views.public_page, name="result-page-public"),
+    path(
+        "r/<slug:page_slug>/v<int:number>/",
+        page_views.public_page,
+        name="result-page-version",
+    ),
+    path("r/<slug:page_slug>/data.json", page_views.public_page_json, name="result-page-json"),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
+    path("staff/polls/<slug:slug>/pages/", page_views.result_pages, name="result-pages"),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/",
+        page_views.result_page_edit,
+        name="result-page-edit",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/",
+        page_views.result_page_block_add,
+        name="result-page-block-add",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/<int:block_id>/move/",
+        page_views.result_page_block_move,
+        name="result-page-block-move",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/<int:block_id>/delete/",
+        page_views.result_page_block_delete,
+        name="result-page-block-delete",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/preview/",
+        page_views.result_page_preview,
+        name="result-page-preview",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/publish/",
+        page_views.result_page_publish,
+        name="result-page-publish",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/unpublish/",
+        page_views.result_page_unpublish,
+        name="result-page-unpublish",
+    ),
     path("staff/coding/", coding_views.coding_polls, name="coding-polls"),
     path("staff/polls/<slug:slug>/coding/", coding_views.coding_home, name="coding-home"),
     path(

@@ -3,6 +3,8 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import ResultBlock, ResultPage
+
 WEIGHTING_CHOICES = [
     ("none", _("no weighting")),
     ("poststrat", _("post-stratification")),
@@ -44,3 +46,49 @@ class ResultControlsForm(forms.Form):
             "weight_by": data.get("weight_by") or None,
             "ci": data.get("ci") or None,
         }
+
+
+class ResultPageForm(forms.ModelForm):
+    """A result page's texts. The lead and the body are checked for claims on the editor's page."""
+
+    class Meta:
+        model = ResultPage
+        fields = ["title", "slug", "lead", "body"]
+        widgets = {
+            "lead": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 12}),
+        }
+
+
+class ResultBlockForm(forms.ModelForm):
+    """A block to add: the question (of this poll), its breakdown, weighting and text."""
+
+    class Meta:
+        model = ResultBlock
+        fields = ["kind", "question", "by", "weighted", "option_code", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, poll, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.poll = poll
+        question = cast(forms.ModelChoiceField, self.fields["question"])
+        question.queryset = poll.questions.order_by("order")
+        question.label_from_instance = lambda q: f"{q.code}: {q.text}"
+        self.fields["by"] = forms.ChoiceField(
+            label=_("Breakdown"),
+            required=False,
+            choices=[("", _("no breakdown"))] + [(v, v) for v in poll.reporting_variables],
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind, question = data.get("kind"), data.get("question")
+        if kind in ("chart", "coded", "key_figure") and question is None:
+            self.add_error("question", _("Choose the question this block shows."))
+        if kind == "coded" and question is not None and question.kind != "text":
+            self.add_error("question", _("A top list shows a coded open question."))
+        if kind == "key_figure" and not data.get("option_code"):
+            self.add_error("option_code", _("Give the code of the answer the key figure shows."))
+        if kind in ("text", "quote") and not data.get("text"):
+            self.add_error("text", _("Write the text of the block."))
+        return data

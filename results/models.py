@@ -138,3 +138,118 @@ class CodedAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer_id}: {self.code}"
+
+
+class ResultPage(models.Model):
+    """A published article of a poll's results: title, lead, body and blocks, with the
+    methodology box generated from the data. What the public sees is a frozen
+    `ResultPageVersion`; editing the page changes nothing public until it is published again."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHED = "published", _("published")
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="result_pages")
+    slug = models.SlugField(_("address"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    lead = models.TextField(_("lead"), blank=True)
+    body = models.TextField(_("body (Markdown)"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("result page")
+        verbose_name_plural = _("result pages")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "scheduled", "published"]),
+                name="result_page_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="scheduled") | Q(publish_at__isnull=False),
+                name="result_page_scheduled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def latest_version(self) -> ResultPageVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class ResultBlock(models.Model):
+    """One block of a result page, in order."""
+
+    class Kind(models.TextChoices):
+        CHART = "chart", _("chart of a question")
+        CODED = "coded", _("top list of a coded open question")
+        KEY_FIGURE = "key_figure", _("key figure")
+        TEXT = "text", _("text")
+        QUOTE = "quote", _("quote")
+        TREND = "trend", _("trend (coming)")
+
+    page = models.ForeignKey(ResultPage, on_delete=models.CASCADE, related_name="blocks")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CHART)
+    question = models.ForeignKey(
+        "polls.Question",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("question"),
+    )
+    option_code = models.CharField(
+        _("answer (key figure)"),
+        max_length=50,
+        blank=True,
+        help_text=_("The code of the answer whose share a key figure shows."),
+    )
+    by = models.CharField(_("broken down by"), max_length=100, blank=True)
+    weighted = models.BooleanField(_("weighted"), default=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("result block")
+        verbose_name_plural = _("result blocks")
+        ordering = ["page", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["chart", "coded", "key_figure", "text", "quote", "trend"]),
+                name="result_block_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id} #{self.order} {self.kind}"
+
+
+class ResultPageVersion(models.Model):
+    """A frozen snapshot of a page at publishing: its texts and every number it shows, in each
+    language, so that later answers or a change of weighting never move a published page."""
+
+    page = models.ForeignKey(ResultPage, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("snapshot"))
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Claims the editor published although the checker flagged them ("publish anyway").
+    overridden_claims = models.JSONField(_("claims published anyway"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("result page version")
+        verbose_name_plural = _("result page versions")
+        ordering = ["page", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="result_page_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page.slug} v{self.number}"

@@ -28,3 +28,19 @@ def test_seeding_twice_changes_nothing_but_gives_a_new_link(db, capsys):
         next(line for line in out.splitlines() if "Member link" in line) for out in (first, second)
     ]
     assert links[0] != links[1]
+
+
+def test_the_demo_has_a_published_result_page_whose_claims_hold(db, capsys, client):
+    from results.models import ResultPage
+    from results.page_claims import page_claims
+    from results.publishing import page_snapshot
+
+    call_command("seed_demo", members=400, sample=120, responses=80)
+    out = capsys.readouterr().out
+    link = next(line.split()[-1] for line in out.splitlines() if "Result page" in line)
+    page = ResultPage.objects.get(slug="socionomernas-syn-2026")
+    html = client.get(link.split("8000", 1)[1]).content.decode()
+    assert page.title in html
+    assert "Om undersökningen" in html and "Statistisk felmarginal" in html
+    assert page.lead.split()[0].isdigit()
+    assert page_claims(page, page_snapshot(page)) == []

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from polls.models import Invitation
 from respondents.models import ImportJob
+from results.models import ResultPage
 from tests.factories import (
     PollFactory,
     QuestionFactory,
@@ -252,6 +253,39 @@ EXPECTED = {
         "staff_no_role": 403,
         "inactive": LOGIN,
     },
+    # Composing result pages: Editor and Admin; changes are POST only.
+    **{
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 200,
+            "admin": 200,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
+        for name in ["result-pages", "result-page-edit", "result-page-preview"]
+    },
+    **{
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 405,
+            "admin": 405,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
+        for name in [
+            "result-page-block-add",
+            "result-page-block-move",
+            "result-page-block-delete",
+            "result-page-publish",
+            "result-page-unpublish",
+        ]
+    },
+    # Published result pages are public; the world's poll has none published: 404 for all.
+    "result-page-public": {role: 404 for role in ROLES},
+    "result-page-version": {role: 404 for role in ROLES},
+    "result-page-json": {role: 404 for role in ROLES},
     # The API (DRF, session login): Editor or Admin; others get 403, not a login redirect.
     "api-poll-results": {
         "anonymous": 403,
@@ -281,6 +315,18 @@ PK_OF = {
     **{f"studio-section{end}": "section" for end in ("", "-move", "-delete")},
     **{f"coding-{end}": "text_question" for end in ("question", "add-code", "assign")},
     **{f"studio-question{end}": "question" for end in ("", "-move", "-delete")},
+    **{
+        f"result-page{end}": "result_page"
+        for end in (
+            "-edit",
+            "-preview",
+            "-block-add",
+            "-block-move",
+            "-block-delete",
+            "-publish",
+            "-unpublish",
+        )
+    },
 }
 
 
@@ -320,6 +366,7 @@ def world(db):
             "question": question,
             "text_question": QuestionFactory(poll=poll, kind="text"),
             "section": SectionFactory(poll=poll),
+            "result_page": ResultPage.objects.create(poll=poll, slug="sidan", title="Sidan"),
         },
         "values": {"slug": poll.slug, "token": token, "object_id": poll.pk, "app_label": "polls"},
         "invitation": invitation,

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.urls import reverse
 
 from polls.demo import STAFF, seed_demo
-from results.demo import demo_coding
+from results.demo import demo_coding, demo_result_page
 
 
 class Command(BaseCommand):
@@ -17,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, members: int, sample: int, responses: int, **options):
         info = seed_demo(members=members, sample=sample, responses=responses)
         demo_coding(info.poll)
+        page = demo_result_page(info.poll)
         site = settings.SITE_URL
         lines = [
             "",
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         lines += [
             f"  Results:       {site}{reverse('poll-results', args=[info.poll.slug])}"
             f"  ({info.responses} responses)",
+            f"  Result page:   {site}{reverse('result-page-public', args=[page.slug])}",
             f"  Member link:   {info.member_link}",
             "                (personal and unused: open it to answer the poll as a member)",
             f"  Studio:        {site}{reverse('studio-polls')}",

@@ -1,0 +1,255 @@
+"""Result pages: the public page (anonymous, from a frozen version, cached) and the editor."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from polls.models import Poll
+from staff.access import editor_required, reach
+
+from .forms import ResultBlockForm, ResultPageForm
+from .models import ResultBlock, ResultPage, ResultPageVersion
+from .page_claims import headline_suggestions, page_claims
+from .publishing import page_publish, page_snapshot, page_unpublish
+
+PUBLIC_SECONDS = 300
+
+
+def _language() -> str:
+    return "en" if (translation.get_language() or "sv").startswith("en") else "sv"
+
+
+def article_context(snapshot: dict[str, Any], language: str) -> dict[str, Any]:
+    """The template's context for a snapshot: its language's blocks, each chart with an id."""
+    data = copy.deepcopy(snapshot["languages"][language])
+    for b, block in enumerate(data["blocks"], start=1):
+        for p, part in enumerate(block.get("parts", []), start=1):
+            part["figure_id"] = f"figure-{b}-{p}"
+        if block.get("kind") == "coded":
+            block["figure_id"] = f"figure-{b}-1"
+    return {"page": snapshot, "data": data}
+
+
+def _public_key(page: ResultPage, number: int, latest: int, language: str) -> str:
+    # A version never changes: its rendering is cached for good (a newer version changes
+    # only its link to the latest, hence `latest` in the key).
+    return f"result-page:{page.pk}:v{number}:of{latest}:{language}"
+
+
+def public_page(request, page_slug: str, number: int | None = None):
+    """Permission: public (anonymous). A published page: its newest version, or version
+    `number` at /r/<slug>/v<n>/. Rendered from the frozen snapshot only, never from live data;
+    no staff data or links; the same HTML for everyone, so it is cached."""
+    page = ResultPage.objects.filter(slug=page_slug, state=ResultPage.State.PUBLISHED).first()
+    if page is None:
+        raise Http404
+    versions = ResultPageVersion.objects.filter(page=page)
+    latest = versions.order_by("-number").values_list("number", flat=True).first()
+    if latest is None:
+        raise Http404
+    wanted = latest if number is None else number
+    language = _language()
+    key = _public_key(page, wanted, latest, language)
+    html = cache.get(key)
+    if html is None:
+        version = versions.filter(number=wanted).first()
+        if version is None:
+            raise Http404
+        context = article_context(version.snapshot, language)
+        context.update(
+            version_number=version.number,
+            published_at=version.published_at,
+            older_link=f"/r/{page.slug}/" if wanted != latest else "",
+            LANGUAGE_CODE=language,
+        )
+        html = render_to_string("results/pages/public_page.html", context)
+        cache.set(key, html, None)
+    response = HttpResponse(html)
+    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
+    return response
+
+
+# --------------------------------------------------------------------------- the editor
+
+
+def _poll_and_page(user, slug: str, pk: int) -> tuple[Poll, ResultPage]:
+    poll = reach(user, Poll, slug=slug)
+    return poll, get_object_or_404(ResultPage, poll=poll, pk=pk)
+
+
+def _renumber(page: ResultPage) -> None:
+    for i, block in enumerate(page.blocks.order_by("order", "id")):
+        if block.order != i:
+            ResultBlock.objects.filter(pk=block.pk).update(order=i)
+
+
+@editor_required
+def result_pages(request, slug: str):
+    """Permission: Editor. The poll's result pages; POST creates one (a draft)."""
+    poll = reach(request.user, Poll, slug=slug)
+    form = ResultPageForm(request.POST or None, prefix="new")
+    if request.method == "POST" and form.is_valid():
+        page = form.save(commit=False)
+        page.poll = poll
+        page.save()
+        messages.success(request, _("The page is created as a draft."))
+        return redirect("result-page-edit", poll.slug, page.pk)
+    pages = poll.result_pages.annotate(n_versions=Count("versions")).order_by("-created_at")
+    return render(
+        request, "results/pages/page_list.html", {"poll": poll, "pages": pages, "form": form}
+    )
+
+
+@editor_required
+def result_page_edit(request, slug: str, pk: int):
+    """Permission: Editor. Compose a page: its texts, its blocks, the claims that the numbers
+    do not support (with the right figure) and headline suggestions; publish from here."""
+    poll, page = _poll_and_page(request.user, slug, pk)
+    form = ResultPageForm(request.POST or None, instance=page)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("result-page-edit", poll.slug, page.pk)
+    snapshot = page_snapshot(page)
+    context = {
+        "poll": poll,
+        "page": page,
+        "form": form,
+        "block_form": ResultBlockForm(poll=poll, prefix="block"),
+        "blocks": list(page.blocks.select_related("question").order_by("order", "id")),
+        "claims": page_claims(page, snapshot),
+        "headlines": headline_suggestions(snapshot),
+        "versions": page.versions.select_related("published_by").order_by("-number"),
+    }
+    return render(request, "results/pages/page_edit.html", context)
+
+
+@editor_required
+@require_POST
+def result_page_block_add(request, slug: str, pk: int):
+    """Permission: Editor. Add a block at the end of the page."""
+    poll, page = _poll_and_page(request.user, slug, pk)
+    form = ResultBlockForm(request.POST, poll=poll, prefix="block")
+    if form.is_valid():
+        block = form.save(commit=False)
+        block.page = page
+        block.order = page.blocks.count()
+        block.save()
+        messages.success(request, _("The block is added."))
+    else:
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("The block was not added: %(errors)s") % {"errors": errors})
+    return redirect("result-page-edit", poll.slug, page.pk)
+
+
+@editor_required
+@require_POST
+def result_page_block_move(request, slug: str, pk: int, block_id: int):
+    """Permission: Editor. Move a block one step up or down."""
+    poll, page = _poll_and_page(request.user, slug, pk)
+    _renumber(page)
+    blocks = list(page.blocks.order_by("order", "id"))
+    index = next((i for i, b in enumerate(blocks) if b.pk == block_id), None)
+    if index is None:
+        raise Http404
+    other = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= other < len(blocks):
+        with transaction.atomic():
+            ResultBlock.objects.filter(pk=blocks[index].pk).update(order=other)
+            ResultBlock.objects.filter(pk=blocks[other].pk).update(order=index)
+    return redirect("result-page-edit", poll.slug, page.pk)
+
+
+@editor_required
+@require_POST
+def result_page_block_delete(request, slug: str, pk: int, block_id: int):
+    """Permission: Editor. Remove a block."""
+    poll, page = _poll_and_page(request.user, slug, pk)
+    get_object_or_404(ResultBlock, page=page, pk=block_id).delete()
+    _renumber(page)
+    messages.success(request, _("The block is removed."))
+    return redirect("result-page-edit", poll.slug, page.pk)
+
+
+@editor_required
+def result_page_preview(request, slug: str, pk: int):
+    """Permission: Editor. The page exactly as the public will see it, with today's numbers
+    (the same template as the public page; nothing is stored)."""
+    _poll, page = _poll_and_page(request.user, slug, pk)
+    context = article_context(page_snapshot(page), _language())
+    response = render(request, "results/pages/public_page.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@editor_required
+@require_POST
+def result_page_publish(request, slug: str, pk: int):
+    """Permission: Editor. Freeze today's numbers as a new version and publish it. With a
+    flagged claim it needs "publicera ändå" (`anyway`), which is logged with the claims."""
+    poll, page = _poll_and_page(request.user, slug, pk)
+    snapshot = page_snapshot(page)
+    flagged = page_claims(page, snapshot)
+    if flagged and not request.POST.get("anyway"):
+        messages.error(
+            request,
+            _(
+                "Not published: %(n)s claims are not supported by the numbers. Correct them, "
+                "or tick “publish anyway”."
+            )
+            % {"n": len(flagged)},
+        )
+        return redirect("result-page-edit", poll.slug, page.pk)
+    overridden = [{"text": c.text, "field": c.field, "reason": c.reason} for c in flagged]
+    version = page_publish(
+        page=page, by=request.user, snapshot=snapshot, overridden_claims=overridden
+    )
+    messages.success(
+        request,
+        _("Version %(number)s is published at %(url)s.")
+        % {"number": version.number, "url": reverse("result-page-public", args=[page.slug])},
+    )
+    return redirect("result-page-edit", poll.slug, page.pk)
+
+
+@editor_required
+@require_POST
+def result_page_unpublish(request, slug: str, pk: int):
+    """Permission: Editor. Take the page and its versions off the public site."""
+    poll, page = _poll_and_page(request.user, slug, pk)
+    page_unpublish(page=page)
+    messages.success(request, _("The page is no longer public."))
+    return redirect("result-page-edit", poll.slug, page.pk)
+
+
+def public_page_json(request, page_slug: str):
+    """Permission: public (anonymous). The newest published version of a page as JSON: its
+    texts, and per language every block's numbers and the method box, exactly as frozen (small
+    groups are already suppressed in the snapshot). ETag from the version; 304 when unchanged."""
+    page = ResultPage.objects.filter(slug=page_slug, state=ResultPage.State.PUBLISHED).first()
+    version = page.latest_version() if page is not None else None
+    if version is None:
+        raise Http404
+    tag = f'"result-page-{page.pk}-v{version.number}"'
+    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = JsonResponse(version.snapshot, json_dumps_params={"ensure_ascii": False})
+    response["ETag"] = tag
+    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
+    return response
