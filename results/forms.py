@@ -73,7 +73,7 @@ class ResultBlockForm(forms.ModelForm):
         self.poll = poll
         question = cast(forms.ModelChoiceField, self.fields["question"])
         question.queryset = poll.questions.order_by("order")
-        question.label_from_instance = lambda q: f"{q.code}: {q.text}"
+        question.label_from_instance = lambda q: f"{q.code}: {q.text}"  # type: ignore[method-assign,assignment]
         self.fields["by"] = forms.ChoiceField(
             label=_("Breakdown"),
             required=False,
@@ -81,7 +81,7 @@ class ResultBlockForm(forms.ModelForm):
         )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         kind, question = data.get("kind"), data.get("question")
         if kind in ("chart", "coded", "key_figure") and question is None:
             self.add_error("question", _("Choose the question this block shows."))

@@ -243,7 +243,7 @@ def public_page_json(request, page_slug: str):
     groups are already suppressed in the snapshot). ETag from the version; 304 when unchanged."""
     page = ResultPage.objects.filter(slug=page_slug, state=ResultPage.State.PUBLISHED).first()
     version = page.latest_version() if page is not None else None
-    if version is None:
+    if page is None or version is None:
         raise Http404
     tag = f'"result-page-{page.pk}-v{version.number}"'
     if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:

@@ -156,7 +156,9 @@ def _base_text(q: ShownQuestion, order: list[Question], language: str) -> str:
     joined = f" {_('or')} ".join(f"”{a}”" if language == "sv" else f"“{a}”" for a in answers)
     return _("Asked of those who answered %(answers)s to question %(number)s, n = %(n)s.") % {
         "answers": joined,
-        "number": _number_of(question.condition_question, order),
+        "number": _number_of(question.condition_question, order)
+        if question.condition_question is not None
+        else "",
         "n": _n(q.n, language),
     }
 
@@ -238,7 +240,7 @@ def _key_figure_block(block: ResultBlock, shown: ShownPoll, language: str) -> di
     option = None
     if q is not None and q.total is not None and not q.total.suppressed:
         option = next((o for o in q.total.estimated if o.code == block.option_code), None)
-    if option is None:
+    if option is None or q is None or q.total is None:
         return {"kind": "missing"}
     return {
         "kind": "key_figure",
