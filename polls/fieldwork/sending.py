@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -118,6 +118,11 @@ def _due(step: int, poll: Poll) -> Q:
 def due_for_reminder(*, poll: Poll, step: int):
     """Who reminder `step` goes to: invited, not completed, opted out or bounced."""
     return Invitation.objects.filter(_due(step, poll))
+
+
+def next_reminder_step(*, poll: Poll) -> int:
+    """The number of the poll's next reminder (1 for the first)."""
+    return (poll.invitations.aggregate(n=Max("reminders_sent"))["n"] or 0) + 1
 
 
 def invitation_batches(
