@@ -170,7 +170,13 @@ EXPECTED = {
     },
     **{
         name: {role: 405 for role in ROLES}
-        for name in ["field-invite", "field-remind", "field-send-again", "field-bounces"]
+        for name in [
+            "field-invite",
+            "field-remind",
+            "field-send-again",
+            "field-bounces",
+            "field-plan",
+        ]
     },
     # Coding open answers: Editor and Admin; codes and assignments are POST only.
     "coding-polls": {

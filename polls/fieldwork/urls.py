@@ -18,5 +18,6 @@ urlpatterns += [
         staff_views.field_send_again,
         name="field-send-again",
     ),
+    path("staff/polls/<slug:slug>/field/plan/", staff_views.field_plan, name="field-plan"),
     path("staff/polls/<slug:slug>/field/bounces/", staff_views.field_bounces, name="field-bounces"),
 ]

@@ -1,6 +1,7 @@
 """An admin starts the field period in the browser and watches the field page fill by itself."""
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -48,11 +49,30 @@ def test_an_admin_invites_a_sample_and_watches_the_page_fill(
     page = browser_page_factory(width=width, height=900)
     log_in(page, f"{live_server.url}/staff/polls/enkat/field/")
     expect(page.locator("#field-register")).to_have_text("Socionomer 2026")
-    page.get_by_label("Urval sept").check()
+    expect(page.locator("#plan-next")).to_contain_text("Inget mer är planerat")
+
+    # A plan for later: the page says what happens next and when.
+    plan = page.locator("#plan-form")
+    plan.get_by_label("Urval sept").check()
+    plan.get_by_label("Inbjudningarna går ut").fill("2030-03-02T09:00")
+    plan.get_by_label("Påminnelser dag").fill("3, 6")
+    plan.get_by_label("E-postmeddelanden per minut").fill("500")
+    plan.get_by_role("button", name="Spara planen").click()
+    expect(page.get_by_role("status")).to_contain_text("Fältplanen sparades")
+    expect(page.locator("#plan-next")).to_contain_text(
+        re.compile("inbjudningarna går ut den 2 mar 2030 09:00", re.IGNORECASE)
+    )
+    expect(page.locator(".plan-steps li")).to_have_count(4)  # invitations, 2 reminders, closing
+
+    # Sending now instead: the plan's reminders then count from now.
+    page.locator("#invite-form").get_by_label("Urval sept").check()
     page.get_by_role("button", name="Skicka inbjudningar").click()
     expect(page.get_by_role("status")).to_contain_text("4 nya inbjudningar")
     expect(page.locator("#unreachable")).to_contain_text("1 urvalsmedlem kan inte nås")
     assert len(mailoutbox) == 4
+    expect(page.locator("#plan-next")).to_contain_text(
+        "påminnelse 1 går till dem som inte har svarat"
+    )
     page.evaluate("window.loadedOnce = true")  # gone if the page were reloaded
 
     # A failed send and a response arrive: the page shows them without a reload.
