@@ -23,8 +23,9 @@ def menu(response) -> str:
 # The staff pages: those that send an anonymous visitor to the login page.
 STAFF_PAGES = [name for name, expected in EXPECTED.items() if expected["anonymous"] == "login"]
 # Files, not pages; and the studio's test mode, which shows the member's page as members see it
-# (inside the preview's frame, tests/test_studio.py).
-DOWNLOADS = {"sample-csv", "studio-export", "studio-test"}
+# (inside the preview's frame, tests/test_studio.py); the field page's figures, a fragment that
+# htmx swaps into that page.
+DOWNLOADS = {"sample-csv", "studio-export", "studio-test", "field-status"}
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
