@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from respondents.models import Register, SampleMember
+from respondents.models import Register, SampleDraw, SampleMember
 
 
 class Translated:
@@ -573,3 +573,34 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.invitation_id}"
+
+
+class FieldPlan(models.Model):
+    """When a poll's e-mails go out: the invitation time, reminders on given days after it, and
+    a sending rate. `polls.tasks.field_work_tick` (beat, every minute) runs each step once, when
+    its time has come and the poll may be sent to; a step can be changed until it has run."""
+
+    poll = models.OneToOneField(Poll, on_delete=models.CASCADE, related_name="field_plan")
+    draws = models.ManyToManyField(
+        SampleDraw, verbose_name=_("samples to invite"), related_name="field_plans", blank=True
+    )
+    invite_at = models.DateTimeField(_("invitations go out"), null=True, blank=True)
+    reminder_days = models.JSONField(
+        _("reminders on day"),
+        default=list,
+        blank=True,
+        help_text=_("Days after the invitations, e.g. 3 and 6."),
+    )
+    rate_per_minute = models.PositiveIntegerField(
+        _("e-mails per minute"), null=True, blank=True, help_text=_("Empty: as fast as possible.")
+    )
+    # What has run: set once, by the tick that ran the step (a conditional update).
+    invited_at = models.DateTimeField(null=True, blank=True)
+    reminders_done = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("field plan")
+        verbose_name_plural = _("field plans")
+
+    def __str__(self) -> str:
+        return f"{self.poll.slug}: {self.invite_at}"

@@ -17,11 +17,15 @@ from django.conf import settings
 from django.db import transaction
 
 from .fieldwork.closing import polls_close_due
+from .fieldwork.plans import plan_step_claim, plans_due
 from .fieldwork.sending import (
     Transient,
+    batch_delay,
     batch_give_up,
+    batch_size,
     invitation_batch_send,
     invitation_batches,
+    invitations_create,
     leases_expire,
 )
 from .models import Poll
@@ -45,13 +49,25 @@ def send_invitation_batch(self, invitation_ids: list[int], step: int = 0) -> int
 
 
 def invitations_queue(
-    *, poll: Poll, step: int = 0, limit: int | None = None, stale_after: int | None = None
+    *,
+    poll: Poll,
+    step: int = 0,
+    limit: int | None = None,
+    stale_after: int | None = None,
+    rate: int | None = None,
 ) -> int:
     """Queue what `step` has still to send for the poll, one task per batch, once the current
-    transaction commits; returns the number of e-mails queued."""
-    batches = invitation_batches(poll=poll, step=step, limit=limit, stale_after=stale_after)
-    for batch in batches:
-        transaction.on_commit(partial(send_invitation_batch.delay, batch, step))
+    transaction commits, spread out to `rate` e-mails a minute when one is given; returns the
+    number of e-mails queued."""
+    batches = invitation_batches(
+        poll=poll, step=step, limit=limit, stale_after=stale_after, rate=rate
+    )
+    size = batch_size(rate)
+    for index, batch in enumerate(batches):
+        delay = batch_delay(index, size=size, rate=rate)
+        transaction.on_commit(
+            partial(send_invitation_batch.apply_async, (batch, step), countdown=delay)
+        )
     return sum(len(batch) for batch in batches)
 
 
@@ -78,7 +94,24 @@ def field_work_tick(after_restart: bool = False) -> int:
     with transaction.atomic():
         for poll in Poll.objects.filter(state=Poll.State.OPEN):
             requeued += unsent_requeue(poll=poll, stale_after=stale_after)
-    return expired + requeued
+    return expired + requeued + plans_run()
+
+
+def plans_run() -> int:
+    """Run the field plans' steps whose time has come (each once: the claim and the queuing
+    commit together); returns the number of e-mails queued."""
+    queued = 0
+    for plan in plans_due():
+        with transaction.atomic():
+            step = plan_step_claim(plan=plan)
+            if step is None:
+                continue  # another tick took it first
+            if step == 0:
+                for draw in plan.draws.all():
+                    invitations_create(poll=plan.poll, draw=draw)
+            queued += invitations_queue(poll=plan.poll, step=step, rate=plan.rate_per_minute)
+            log.info("Field plan of %s: step %s, %s e-mails queued", plan.poll.slug, step, queued)
+    return queued
 
 
 @beat_init.connect

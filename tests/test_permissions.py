@@ -166,6 +166,28 @@ EXPECTED = {
         "staff_no_role": 403,
         "inactive": LOGIN,
     },
+    # The field-work page of a poll: Admin only (members' addresses); its actions are POST only.
+    **{
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 403,
+            "admin": 200,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
+        for name in ["field-page", "field-status"]
+    },
+    **{
+        name: {role: 405 for role in ROLES}
+        for name in [
+            "field-invite",
+            "field-remind",
+            "field-send-again",
+            "field-bounces",
+            "field-plan",
+        ]
+    },
     # Coding open answers: Editor and Admin; codes and assignments are POST only.
     "coding-polls": {
         "anonymous": LOGIN,

@@ -23,9 +23,10 @@ def menu(response) -> str:
 # The staff pages: those that send an anonymous visitor to the login page.
 STAFF_PAGES = [name for name, expected in EXPECTED.items() if expected["anonymous"] == "login"]
 # Files, not pages; and the studio's test mode, which shows the member's page as members see it
-# (inside the preview's frame, tests/test_studio.py); and a result page's preview, which is the
-# public page exactly as the public will see it (tests/test_result_pages.py).
-DOWNLOADS = {"sample-csv", "studio-export", "studio-test", "result-page-preview"}
+# (inside the preview's frame, tests/test_studio.py); a result page's preview, which is the
+# public page exactly as the public will see it (tests/test_result_pages.py); the field page's
+# figures, a fragment that htmx swaps into that page.
+DOWNLOADS = {"sample-csv", "studio-export", "studio-test", "result-page-preview", "field-status"}
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -122,22 +122,56 @@ def due_for_reminder(*, poll: Poll, step: int) -> QuerySet[Invitation]:
     return Invitation.objects.filter(_due(step, poll))
 
 
+def next_reminder_step(*, poll: Poll) -> int:
+    """The number of the poll's next reminder (1 for the first)."""
+    return (poll.invitations.aggregate(n=Max("reminders_sent"))["n"] or 0) + 1
+
+
+def batch_delay(index: int, *, size: int, rate: int | None) -> int:
+    """Seconds from now at which batch `index` (of `size` e-mails) may go, so that no more than
+    `rate` e-mails go out a minute on average (all at once without a rate)."""
+    if not rate:
+        return 0
+    return (index * size * 60) // rate
+
+
+def batch_size(rate: int | None) -> int:
+    """Batches no larger than a minute's worth at the plan's rate."""
+    size: int = settings.INVITATION_BATCH_SIZE
+    return min(size, rate) if rate else size
+
+
 def invitation_batches(
-    *, poll: Poll, step: int = 0, limit: int | None = None, stale_after: int | None = None
+    *,
+    poll: Poll,
+    step: int = 0,
+    limit: int | None = None,
+    stale_after: int | None = None,
+    rate: int | None = None,
 ) -> list[list[int]]:
-    """The ids `step` has still to send to, in batches of INVITATION_BATCH_SIZE, one task each
-    (`polls.tasks.invitations_queue` puts them on the queue), at most `limit` of them. Marks
-    them as queued now. With `stale_after` (seconds), only those that were queued before, longer
-    ago than that (their task was lost with Redis, say): never-queued ones wait for the plan."""
+    """The ids `step` has still to send to, in batches (of INVITATION_BATCH_SIZE, or a minute's
+    worth at `rate`), one task each (`polls.tasks.invitations_queue` puts them on the queue, the
+    n-th `batch_delay` seconds from now), at most `limit` of them. Marks them as queued at the
+    time their batch is to go. With `stale_after` (seconds), only those that were queued before,
+    longer ago than that (their task was lost with Redis, say): never-queued ones wait for the
+    plan."""
     due = Invitation.objects.filter(_due(step, poll))
+    now = timezone.now()
     if stale_after is not None:
-        cutoff = timezone.now() - datetime.timedelta(seconds=stale_after)
+        cutoff = now - datetime.timedelta(seconds=stale_after)
         due = due.filter(queued_at__lt=cutoff)
     ids = list(due.order_by("id").values_list("id", flat=True)[:limit])
+    size = batch_size(rate)
+    batches = [ids[i : i + size] for i in range(0, len(ids), size)]
+    if rate:
+        # Queued at the time the batch goes: the requeue of lost tasks counts from then.
+        for index, batch in enumerate(batches):
+            at = now + datetime.timedelta(seconds=batch_delay(index, size=size, rate=rate))
+            Invitation.objects.filter(pk__in=batch).update(queued_at=at)
+        return batches
     for start in range(0, len(ids), 5000):
-        Invitation.objects.filter(pk__in=ids[start : start + 5000]).update(queued_at=timezone.now())
-    size = settings.INVITATION_BATCH_SIZE
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+        Invitation.objects.filter(pk__in=ids[start : start + 5000]).update(queued_at=now)
+    return batches
 
 
 # --- the worker's side ----------------------------------------------------------------------------

@@ -46,3 +46,37 @@ def unreachable_count(*, poll: Poll) -> int:
         .distinct()
         .count()
     )
+
+
+def field_rows(*, poll: Poll) -> list[dict]:
+    """The field page's table: one row per stratum (the whole sample first, as stratum ""),
+    the counts of COLUMNS and the response rate (completed of those sent, None before any)."""
+    figures = field_figures(poll=poll)
+    rows = []
+    for stratum in sorted(figures, key=lambda s: (s != "", s)):
+        cells = figures[stratum]
+        rate = cells["completed"] / cells["sent"] if cells["sent"] else None
+        rows.append({"stratum": stratum, **cells, "rate": rate})
+    return rows
+
+
+def failed_invitations(*, poll: Poll, limit: int = 100):
+    """Invitations that did not (visibly) go out: failed, and unknown (the worker stopped), with
+    the address and the reason, for the admin to send again."""
+    return (
+        Invitation.objects.filter(
+            poll=poll, status__in=[Invitation.Status.FAILED, Invitation.Status.UNKNOWN]
+        )
+        .select_related("sample_member__member")
+        .order_by("status", "id")[:limit]
+    )
+
+
+def responses_per_day(*, poll: Poll) -> list[dict]:
+    """How many responses came in each day: counted from the responses' own dates only (they
+    carry no time and nothing that joins them to an invitation)."""
+    rows = list(
+        poll.responses.order_by("submitted_on").values("submitted_on").annotate(n=Count("id"))
+    )
+    top = max((r["n"] for r in rows), default=0)
+    return [{"day": r["submitted_on"], "n": r["n"], "top": top} for r in rows]

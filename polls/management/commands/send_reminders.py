@@ -1,8 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Max
 
-from polls.fieldwork.sending import NotSendable, due_for_reminder, poll_check_sendable
+from polls.fieldwork.sending import (
+    NotSendable,
+    due_for_reminder,
+    next_reminder_step,
+    poll_check_sendable,
+)
 from polls.models import Poll
 from polls.tasks import invitations_queue
 
@@ -28,7 +32,7 @@ class Command(BaseCommand):
             poll_check_sendable(the_poll)
         except NotSendable as exc:
             raise CommandError(str(exc)) from None
-        step = (the_poll.invitations.aggregate(n=Max("reminders_sent"))["n"] or 0) + 1
+        step = next_reminder_step(poll=the_poll)
         due = due_for_reminder(poll=the_poll, step=step).count()
         if dry_run:
             self.stdout.write(f"Would send reminder {step} to {due} member(s). Nothing was sent.")
