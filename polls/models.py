@@ -54,6 +54,14 @@ class Poll(Translated, models.Model):
         related_name="polls",
         help_text=_("The population: the register the sample is drawn from."),
     )
+    # Written by results when a result page of the poll is published (polls cannot import
+    # results); the thank-you page links to it, and says nothing of results without it.
+    results_url = models.CharField(
+        _("published results"),
+        max_length=300,
+        blank=True,
+        help_text=_("The address of the poll's published result page, if any."),
+    )
     reporting_variables = models.JSONField(
         _("reporting variables"),
         default=list,

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Min
+from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -429,6 +430,7 @@ def page_publish(
     page.state = ResultPage.State.PUBLISHED
     page.publish_at = now
     page.save(update_fields=["state", "publish_at", "updated_at"])
+    _poll_results_url_update(page.poll)
     if overridden_claims:
         logger.warning(
             "Result page %s v%s published anyway by %s at %s despite claims: %s",
@@ -445,3 +447,15 @@ def page_unpublish(*, page: ResultPage) -> None:
     """Take the page (and all its versions) off the public site; it can be published again."""
     page.state = ResultPage.State.DRAFT
     page.save(update_fields=["state", "updated_at"])
+    _poll_results_url_update(page.poll)
+
+
+def _poll_results_url_update(poll: Poll) -> None:
+    """The poll's thank-you page links to its newest published result page, or to none."""
+    newest = (
+        ResultPage.objects.filter(poll=poll, state=ResultPage.State.PUBLISHED)
+        .order_by("-publish_at")
+        .first()
+    )
+    url = reverse("result-page-public", args=[newest.slug]) if newest is not None else ""
+    Poll.objects.filter(pk=poll.pk).update(results_url=url)

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from polls.answering.responses import response_submit
 from polls.models import Question
@@ -402,3 +402,21 @@ def test_the_public_json_has_an_etag_and_keeps_small_groups_suppressed(client, p
         ).status_code
         == 200
     )
+
+
+def test_the_thank_you_page_links_to_the_published_results_and_only_then(page):
+    from django.template.loader import render_to_string
+
+    from results.publishing import page_unpublish
+
+    def thanks():
+        page.poll.refresh_from_db()
+        with translation.override("sv"):
+            return render_to_string("polls/answer_thanks.html", {"poll": page.poll})
+
+    assert "resultat" not in thanks().lower()
+    page_publish(page=page)
+    assert 'href="/r/verklighetsforankring/"' in thanks()
+    assert "Se undersökningens resultat" in thanks()
+    page_unpublish(page=page)
+    assert "resultat" not in thanks().lower()
