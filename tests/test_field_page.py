@@ -103,7 +103,10 @@ def test_sending_invitations_is_refused_unless_the_poll_is_open_or_scheduled(
 
 def test_a_scheduled_poll_may_be_invited(client, admin, setup):
     poll, draw = setup
-    Poll.objects.filter(pk=poll.pk).update(state=Poll.State.SCHEDULED)
+    # Scheduled: open, with its opening time still ahead (polls/fieldwork/opening.py).
+    Poll.objects.filter(pk=poll.pk).update(
+        state=Poll.State.OPEN, opens_at=timezone.now() + timezone.timedelta(days=2)
+    )
     client.force_login(admin)
     invite(client, poll, draw)
     assert poll.invitations.count() == 3
