@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.utils import formats
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from ..conditions import condition_option_ids
 from ..kinds import KINDS
 from ..models import Option, Question
+from .drawing import dont_know_class, draw_choices, scale_note
 from .responses import AnswerRow, displayed_options, displayed_rows
 
 Raw = Mapping[str, list[str]]
@@ -192,6 +194,11 @@ class _OptionsInput(QuestionInput):
 class SingleInput(_OptionsInput):
     template = "polls/questions/single.html"
 
+    def choices_html(self) -> SafeString:
+        return draw_choices(
+            self.choices(), input_type="radio", invalid=bool(self.error), css=dont_know_class
+        )
+
     @property
     def required_message(self) -> str:
         return _("Please choose an answer.")
@@ -207,6 +214,15 @@ class SingleInput(_OptionsInput):
 
 class MultipleInput(_OptionsInput):
     template = "polls/questions/multiple.html"
+
+    def choices_html(self) -> SafeString:
+        return draw_choices(
+            self.choices(),
+            input_type="checkbox",
+            invalid=bool(self.error),
+            css=lambda c: " choice-exclusive" if c.exclusive else "",
+            attrs=lambda c: " data-exclusive" if c.exclusive else "",
+        )
 
     @property
     def required_message(self) -> str:
@@ -266,6 +282,19 @@ class ScaleInput(QuestionInput):
             )
             for point in self.points
         ]
+
+    def choices_html(self) -> SafeString:
+        return draw_choices(
+            self.choices(), input_type="radio", invalid=bool(self.error), note=scale_note
+        )
+
+    def extra_choices_html(self) -> SafeString:
+        return draw_choices(
+            self.extra_choices(),
+            input_type="radio",
+            invalid=bool(self.error),
+            css=lambda c: " choice-dont-know",
+        )
 
     def extra_choices(self) -> list[Choice]:
         chosen = self.value(self.name)
@@ -535,20 +564,28 @@ class GridInput(QuestionInput):
             {
                 "id": f"{self.name}-r{row.pk}",
                 "row": row,
-                "error": self.part_errors.get(f"{self.name}-r{row.pk}", ""),
-                "choices": [
-                    Choice(
-                        id=f"{self.name}-r{row.pk}-o{option.pk}",
-                        name=self.row_name(row),
-                        value=str(option.pk),
-                        label=option.label,
-                        checked=self.value(self.row_name(row)) == str(option.pk),
-                        option=option,
-                    )
-                    for option in self.options
-                ],
+                "error": (error := self.part_errors.get(f"{self.name}-r{row.pk}", "")),
+                "choices_html": draw_choices(
+                    self._row_choices(row),
+                    input_type="radio",
+                    invalid=bool(error),
+                    css=dont_know_class,
+                ),
             }
             for row in self.rows
+        ]
+
+    def _row_choices(self, row) -> list[Choice]:
+        return [
+            Choice(
+                id=f"{self.name}-r{row.pk}-o{option.pk}",
+                name=self.row_name(row),
+                value=str(option.pk),
+                label=option.label,
+                checked=self.value(self.row_name(row)) == str(option.pk),
+                option=option,
+            )
+            for option in self.options
         ]
 
     def clean(self) -> list[AnswerRow]:

@@ -1,0 +1,153 @@
+"""Benchmark: the worker CPU one member's answering costs, in-process, without a load driver.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/medlemsrost_bench_answering \\
+        PYTHONPATH=. uv run python bench/answering_cpu.py [--pages 1|4] [--journeys 300] [--profile]
+
+The same two 20-question polls as bench/answering.py (it empties that database's polls). Each
+journey is a fresh member through Django's full request handler (every middleware, CSRF
+enforced, the product's settings with DEBUG off): GET the form, POST each page, GET after each
+redirect, to the thank-you page. Prints the process CPU (time.process_time: Python's own work,
+not PostgreSQL's or Redis') per request type, median over the journeys after a warm-up, and
+with --profile the functions that take the most of it (cProfile, cumulative).
+
+This is the figure the levers of issue 14 move. Unlike requests per second under a load driver it
+hardly depends on what else runs on the machine, so it can be compared between runs on a shared
+machine; the throughput ratio in bench/answering.py is the target's measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+
+from _setup import ensure_database, machine_line
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/medlemsrost_bench_answering"
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+PAGE = re.compile(r'name="page" value="([^"]*)"')
+RADIO = re.compile(r'type="radio" name="([^"]+)" value="([^"]+)"')
+WARM_UP = 20
+POST_PROFILER = None  # --profile-posts: only the POSTs
+
+
+def journey(client, token: str, timings: dict[str, list[float]]) -> None:
+    url = f"/s/{token}/"
+    rng = random.Random(token)
+
+    def timed(kind: str, call, *args, **kwargs):
+        started = time.process_time()
+        response = call(*args, **kwargs)
+        timings[kind].append((time.process_time() - started) * 1000)
+        return response
+
+    response = timed("GET page", client.get, url)
+    for _ in range(10):
+        html = response.content.decode()
+        assert response.status_code == 200, (response.status_code, html[:300])
+        choices: dict[str, list[str]] = defaultdict(list)
+        for name, value in RADIO.findall(html):
+            choices[name].append(value)
+        data = {
+            "csrfmiddlewaretoken": CSRF.search(html).group(1),
+            "page": PAGE.search(html).group(1),
+            "action": "next",
+            **{name: rng.choice(values) for name, values in choices.items()},
+        }
+        started = time.process_time()
+        if POST_PROFILER:
+            POST_PROFILER.enable()
+        response = client.post(url, data)
+        if POST_PROFILER:
+            POST_PROFILER.disable()
+        elapsed = (time.process_time() - started) * 1000
+        if response.status_code == 302:
+            timings["POST next"].append(elapsed)
+            response = timed("GET page", client.get, url)
+            continue
+        assert response.status_code == 200, response.status_code
+        timings["POST submit"].append(elapsed)
+        return
+    raise AssertionError("too many pages")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, choices=[1, 4], default=1)
+    parser.add_argument("--journeys", type=int, default=300)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-posts", action="store_true")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "0"
+    ensure_database("medlemsrost_bench_answering")
+    import django
+
+    django.setup()
+    from answering import build  # bench/answering.py
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("migrate", verbosity=0)
+    plan = build(pages=args.pages, invitations=args.journeys + WARM_UP)["flow"]
+    tokens = plan["tokens"]
+    timings: dict[str, list[float]] = defaultdict(list)
+    # One client (one request handler, its middleware loaded once, as in a worker); its cookies
+    # are cleared before each journey: every journey is another member's browser.
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
+    for token in tokens[:WARM_UP]:
+        client.cookies.clear()
+        journey(client, token, defaultdict(list))
+
+    profiler = None
+    global POST_PROFILER
+    if args.profile_posts:
+        import cProfile
+
+        profiler = POST_PROFILER = cProfile.Profile()
+    elif args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    started = time.perf_counter()
+    for token in tokens[WARM_UP:]:
+        client.cookies.clear()
+        journey(client, token, timings)
+    wall = time.perf_counter() - started
+    if profiler and not POST_PROFILER:
+        profiler.disable()
+
+    print(
+        f"20 questions on {args.pages} page(s), {args.journeys} journeys in-process, {wall:.1f} s"
+    )
+    total = 0.0
+    for kind in ("GET page", "POST next", "POST submit"):
+        values = timings.get(kind)
+        if not values:
+            continue
+        total += sum(values)
+        print(
+            f"  {kind:<12} n={len(values):>5}  CPU median {statistics.median(values):6.2f} ms"
+            f"  mean {statistics.fmean(values):6.2f} ms"
+        )
+    print(f"  CPU per submission (all its requests): {total / args.journeys:.2f} ms")
+    if profiler:
+        import pstats
+
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats(
+            os.environ.get("SORT", "cumulative")
+        ).print_stats(int(os.environ.get("TOP", "35")))
+    print(machine_line("in-process (django.test.Client)"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
