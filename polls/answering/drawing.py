@@ -8,13 +8,24 @@ engine (a `{% for %}` with a dozen lookups per option) that was about half of a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-if TYPE_CHECKING:
-    from .inputs import Choice
+
+class Choice(Protocol):
+    """What is drawn of a choice (`polls.answering.inputs.Choice`)."""
+
+    id: str
+    name: str
+    value: str
+    label: str
+    checked: bool
+    note: str
+
+    @property
+    def dont_know(self) -> bool: ...
 
 INVALID = ' aria-invalid="true"'
 
