@@ -8,7 +8,7 @@ engine (a `{% for %}` with a dozen lookups per option) that was about half of a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -17,27 +17,35 @@ from django.utils.safestring import SafeString, mark_safe
 class Choice(Protocol):
     """What is drawn of a choice (`polls.answering.inputs.Choice`)."""
 
-    id: str
-    name: str
-    value: str
-    label: str
-    checked: bool
-    note: str
-
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def checked(self) -> bool: ...
+    @property
+    def note(self) -> str: ...
     @property
     def dont_know(self) -> bool: ...
+
+
+C = TypeVar("C", bound=Choice)
 
 INVALID = ' aria-invalid="true"'
 
 
 def draw_choices(
-    choices: Iterable[Choice],
+    choices: Iterable[C],
     *,
     input_type: str,
     invalid: bool,
-    css: Callable[[Choice], str] = lambda choice: "",
-    attrs: Callable[[Choice], str] = lambda choice: "",
-    note: Callable[[Choice], str] = lambda choice: "",
+    css: Callable[[C], str] = lambda choice: "",
+    attrs: Callable[[C], str] = lambda choice: "",
+    note: Callable[[C], str] = lambda choice: "",
 ) -> SafeString:
     """`<label class="choice…"><input …><span>label</span></label>` for each choice.
 
