@@ -192,7 +192,7 @@ class _OptionsInput(QuestionInput):
 
 
 class SingleInput(_OptionsInput):
-    template = "polls/questions/single.html"
+    template = "polls/questions/choices.html"
 
     def choices_html(self) -> SafeString:
         return draw_choices(
@@ -213,7 +213,7 @@ class SingleInput(_OptionsInput):
 
 
 class MultipleInput(_OptionsInput):
-    template = "polls/questions/multiple.html"
+    template = "polls/questions/choices.html"
 
     def choices_html(self) -> SafeString:
         return draw_choices(
@@ -576,13 +576,15 @@ class GridInput(QuestionInput):
         ]
 
     def _row_choices(self, row) -> list[Choice]:
+        name = self.row_name(row)
+        chosen = self.value(name)
         return [
             Choice(
                 id=f"{self.name}-r{row.pk}-o{option.pk}",
-                name=self.row_name(row),
+                name=name,
                 value=str(option.pk),
                 label=option.label,
-                checked=self.value(self.row_name(row)) == str(option.pk),
+                checked=chosen == str(option.pk),
                 option=option,
             )
             for option in self.options
