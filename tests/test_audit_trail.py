@@ -51,9 +51,12 @@ def test_postgresql_refuses_update_and_delete_by_sql():
         "UPDATE staff_auditentry SET target = 'x' WHERE id = %s",
         "DELETE FROM staff_auditentry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
     assert AuditEntry.objects.get().target == "resultat"
 
 
