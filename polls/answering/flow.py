@@ -19,7 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from ..kinds import KINDS
 from ..models import Invitation, Poll, Question
+from . import page_cache
 from .responses import (
     AlreadyAnswered,
     AnswerRow,
@@ -52,16 +54,21 @@ class Progress(Protocol):
     def page_context(self) -> dict[str, Any]:
         """What the page adds to say where the answers are kept."""
 
+    def first_page_cache(self, pages: Sequence[Page]) -> tuple[Any, str] | None:
+        """The key of the first page in `polls.answering.page_cache` and the member's token
+        that it holds, or None: not cached."""
+
 
 class DraftProgress:
     """An invitation's answers in progress, in its Draft row (so the member can go on from the
     same link on another device); the seed of random option orders is the invitation's id."""
 
-    def __init__(self, invitation: Invitation, *, draft_url: str = ""):
+    def __init__(self, invitation: Invitation, *, draft_url: str = "", token: str = ""):
         self.invitation = invitation
         self.poll = invitation.poll
         self.seed = invitation.pk
         self.draft_url = draft_url
+        self.token = token
 
     def load(self) -> tuple[dict[str, list[str]], int]:
         draft = draft_for(self.invitation)
@@ -75,6 +82,33 @@ class DraftProgress:
 
     def page_context(self) -> dict[str, Any]:
         return {"open_link": False, "draft_url": self.draft_url}
+
+    def first_page_cache(self, pages: Sequence[Page]) -> tuple[Any, str] | None:
+        stamp = getattr(self.invitation, "questionnaire_stamp", None)
+        if not stamp or not self.token:
+            return None
+        poll = self.poll
+        key = page_cache.page_key(
+            poll.pk,
+            stamp,
+            poll.title,
+            poll.intro,
+            poll.organisation,
+            poll.contact_email,
+            self.seed if _first_page_shuffles(pages) else None,
+        )
+        return key, self.token
+
+
+def _first_page_shuffles(pages: Sequence[Page]) -> bool:
+    """Whether the first page a member without answers can see shuffles per member: the pages
+    up to the first one with a question that no condition hides."""
+    for page in pages:
+        if any(q.randomize_options and KINDS[q.kind].shuffles for q in page.questions):
+            return True
+        if any(q.condition_question_id is None for q in page.questions):
+            return False
+    return False
 
 
 def not_open_page(request: HttpRequest, poll: Poll) -> HttpResponse:
@@ -107,6 +141,19 @@ def _page(
     )
 
 
+def _current_page(
+    request: HttpRequest,
+    progress: Progress,
+    pages: list[Page],
+    *,
+    data: dict[str, list[str]] | None = None,
+    current_index: int = 0,
+) -> HttpResponse:
+    """The page the member is on, as a GET shows it."""
+    sheet = AnswerSheet(pages, data=data or {}, seed=progress.seed)
+    return _page(request, progress, sheet, sheet.form(sheet.page(current_index)))
+
+
 def _posted_page(request: HttpRequest, sheet: AnswerSheet, current: Page) -> Page:
     """The page whose form was posted (a second tab may be on another page than the draft)."""
     try:
@@ -128,10 +175,20 @@ def answer_pages(
     draws the end after a submit (default: the member's thank-you page)."""
     poll = progress.poll
     data, current_index = progress.load()
-    sheet = AnswerSheet(poll_pages(poll, questions), data=data, seed=progress.seed)
-    current = sheet.page(current_index)
+    pages = poll_pages(poll, questions)
     if request.method == "GET":
-        return _page(request, progress, sheet, sheet.form(current))
+        if not data and current_index == 0 and page_cache.cacheable(request):
+            cache = progress.first_page_cache(pages)
+            if cache is not None:
+                return page_cache.first_page(
+                    request,
+                    key=cache[0],
+                    token=cache[1],
+                    render=lambda: _current_page(request, progress, pages),
+                )
+        return _current_page(request, progress, pages, data=data, current_index=current_index)
+    sheet = AnswerSheet(pages, data=data, seed=progress.seed)
+    current = sheet.page(current_index)
 
     page = _posted_page(request, sheet, current)
     sheet.update(page, request.POST)

@@ -95,5 +95,8 @@ class SessionProgress:
         open_response_submit(poll=self.poll, answers=answers, questions=questions)
         self.request.session.pop(self.key, None)
 
+    def first_page_cache(self, pages: Any) -> None:
+        return None  # not cached: see polls.answering.page_cache
+
     def page_context(self) -> dict[str, Any]:
         return {"open_link": True}

@@ -58,7 +58,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         )
     return answer_pages(
         request,
-        DraftProgress(invitation, draft_url=reverse("answer-draft", args=[token])),
+        DraftProgress(invitation, draft_url=reverse("answer-draft", args=[token]), token=token),
         questions,
         done=lambda: _status_page(request, poll, "polls/answer_done.html"),
     )

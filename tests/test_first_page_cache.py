@@ -1,0 +1,125 @@
+"""Members opening their link for the first time get the first page from the process's cache
+(issue 14), each with their own link and a working CSRF token; nothing else about the page may
+differ from a fresh render."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from polls.answering.page_cache import forget_pages
+from polls.answering.responses import displayed_options
+from polls.models import Draft, Question, Response
+from tests.factories import OptionFactory, PollFactory, QuestionFactory, invitation_with_token
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("needs_postgres")]
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    forget_pages()
+    yield
+    forget_pages()
+
+
+def satisfaction_poll(*, shuffled=False):
+    poll = PollFactory(title_sv="Arbetsmiljö 2026", title_en="Work environment 2026")
+    question = QuestionFactory(
+        poll=poll,
+        code="q1",
+        kind=Question.Kind.SINGLE,
+        text_sv="Hur nöjd är du med din arbetsmiljö?",
+        text_en="How satisfied are you with your work environment?",
+        randomize_options=shuffled,
+    )
+    for i, label in enumerate(["Mycket", "Ganska", "Inte så", "Inte alls", "Lite", "Vet inte"]):
+        OptionFactory(question=question, order=i, code=f"o{i}", label_sv=label, label_en=label)
+    return poll, question
+
+
+def open_link(token, client=None):
+    client = client or Client(enforce_csrf_checks=True)
+    response = client.get(reverse("answer", args=[token]))
+    assert response.status_code == 200
+    return client, response.content.decode()
+
+
+def test_each_member_gets_their_own_link_and_can_submit_with_the_pages_csrf_token():
+    poll, question = satisfaction_poll()
+    _first, first_token = invitation_with_token(poll)
+    _second, second_token = invitation_with_token(poll)
+
+    _client, first_html = open_link(first_token)
+    client, second_html = open_link(second_token)
+
+    assert first_token in first_html and second_token not in first_html
+    assert second_token in second_html and first_token not in second_html
+    assert f'content="/s/{second_token}/draft/"' in second_html
+    # The same page but for the member's own parts.
+    strip = lambda html, token: CSRF.sub("", html).replace(token, "TOKEN")  # noqa: E731
+    assert strip(first_html, first_token) == strip(second_html, second_token)
+
+    submitted = client.post(
+        reverse("answer", args=[second_token]),
+        {
+            "csrfmiddlewaretoken": CSRF.search(second_html).group(1),
+            "page": "0",
+            "action": "next",
+            f"q{question.pk}": question.options.get(code="o1").pk,
+        },
+    )
+    assert submitted.status_code == 200
+    assert Response.objects.filter(poll=poll).count() == 1
+
+
+def test_an_edited_poll_title_shows_at_once():
+    poll, _question = satisfaction_poll()
+    _first, first_token = invitation_with_token(poll)
+    _second, second_token = invitation_with_token(poll)
+    open_link(first_token)
+
+    poll.title_sv = "Arbetsmiljö och arbetstid 2026"
+    poll.save()
+    _client, html = open_link(second_token)
+    assert "Arbetsmiljö och arbetstid 2026" in html
+
+
+def test_the_language_the_member_chose_is_the_pages():
+    poll, _question = satisfaction_poll()
+    _first, first_token = invitation_with_token(poll)
+    _second, second_token = invitation_with_token(poll)
+    open_link(first_token)
+
+    english = Client(enforce_csrf_checks=True)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    _client, html = open_link(second_token, english)
+    assert "How satisfied are you with your work environment?" in html
+    assert "Hur nöjd är du" not in html
+
+
+def test_shuffled_options_keep_each_members_own_order():
+    poll, question = satisfaction_poll(shuffled=True)
+    members = [invitation_with_token(poll) for _ in range(4)]
+    for invitation, token in members:
+        _client, html = open_link(token)
+        expected = [o.label_sv for o in displayed_options(question, seed=invitation.pk)]
+        shown = [
+            label for label in re.findall(r"<span[^>]*>([^<]+)</span>", html) if label in expected
+        ]
+        assert shown == expected
+
+
+def test_a_member_with_a_draft_sees_their_answers_not_the_empty_page():
+    poll, question = satisfaction_poll()
+    _first, first_token = invitation_with_token(poll)
+    second, second_token = invitation_with_token(poll)
+    open_link(first_token)
+    chosen = question.options.get(code="o2")
+    Draft.objects.create(invitation=second, data={f"q{question.pk}": [str(chosen.pk)]})
+
+    _client, html = open_link(second_token)
+    assert re.search(rf'value="{chosen.pk}"[^>]*checked', html)
