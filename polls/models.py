@@ -46,6 +46,10 @@ class Poll(Translated, models.Model):
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     opens_at = models.DateTimeField(_("opens"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes"), null=True, blank=True)
+    # A new value whenever a row of the questionnaire changes (sections, questions, options,
+    # grid statements, conditions), set by PostgreSQL triggers (migration 0011), whoever
+    # writes: what the answering caches are keyed by (polls.answering.questionnaires).
+    questionnaire_version = models.UUIDField(default=uuid.uuid4, editable=False)
     register = models.ForeignKey(
         Register,
         on_delete=models.PROTECT,

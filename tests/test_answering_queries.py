@@ -107,3 +107,37 @@ def test_an_edit_anywhere_in_the_questionnaire_reaches_the_next_page_at_once(cli
     assert "En fråga till" in client.get(url).content.decode()
     poll.questions.get(text_sv="En fråga till").delete()
     assert "En fråga till" not in client.get(url).content.decode()
+
+
+@pytest.mark.usefixtures("needs_postgres")
+def test_edits_by_sql_or_in_bulk_reach_the_next_page_too(client):
+    """The version is kept by the database's triggers, so writers that skip the ORM's save()
+    (a bulk update, a statement typed in psql) cannot leave members with a stale page."""
+    from django.db import connection
+
+    from polls.models import GridRow, Option
+
+    poll = big_poll(3)
+    _invitation, token = invitation_with_token(poll)
+    url = reverse("answer", args=[token])
+    forget_questionnaires()
+    client.get(url)
+
+    Option.objects.filter(question__poll=poll, code="o2").update(label_sv="Massvis ändrat")
+    assert "Massvis ändrat" in client.get(url).content.decode()
+
+    question = poll.questions.get(code="q1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE polls_question SET text_sv = %s WHERE id = %s", ["Ändrad i psql", question.pk]
+        )
+    assert "Ändrad i psql" in client.get(url).content.decode()
+
+    grid = QuestionFactory(
+        poll=poll, section=poll.sections.get(order=1), order=50, kind=Question.Kind.GRID
+    )
+    OptionFactory(question=grid, order=0, code="a")
+    GridRow.objects.create(question=grid, order=0, code="r1", text_sv="Påstående ett")
+    assert "Påstående ett" in client.get(url).content.decode()
+    GridRow.objects.filter(question=grid).update(text_sv="Påstående ändrat")
+    assert "Påstående ändrat" in client.get(url).content.decode()

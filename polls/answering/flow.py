@@ -22,6 +22,7 @@ from django.utils import timezone
 from ..kinds import KINDS
 from ..models import Invitation, Poll, Question
 from . import page_cache
+from .questionnaires import questionnaire_stamp
 from .responses import (
     AlreadyAnswered,
     AnswerRow,
@@ -84,7 +85,7 @@ class DraftProgress:
         return {"open_link": False, "draft_url": self.draft_url}
 
     def first_page_cache(self, pages: Sequence[Page]) -> tuple[Any, str] | None:
-        stamp = getattr(self.invitation, "questionnaire_stamp", None)
+        stamp = questionnaire_stamp(self.poll)
         if not stamp or not self.token:
             return None
         poll = self.poll

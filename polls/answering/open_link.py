@@ -19,7 +19,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from ..models import Poll, Question
-from .questionnaires import stamp_annotation
 from .responses import AnswerRow, open_response_submit
 
 COOKIE_SALT = "polls.open_link.answered"
@@ -30,9 +29,6 @@ def open_link_poll(slug: str) -> Poll | None:
     """The poll behind an open link, or None: not open-link, or still a draft (an unpublished
     poll's address is not revealed). Closed and archived polls are found: they say so."""
     polls = Poll.objects.filter(slug=slug, open_link=True).exclude(state=Poll.State.DRAFT)
-    stamp = stamp_annotation(f'"{Poll._meta.db_table}"."id"')
-    if stamp is not None:
-        polls = polls.annotate(questionnaire_stamp=stamp)  # see polls.answering.questionnaires
     return polls.first()
 
 

@@ -3,11 +3,13 @@
 Rebuilding a poll's questions, options, statements and conditions from the database took most
 of a member's request (bench/RESULTS.md, "Answering under load"). The questionnaire is the same
 for every member, so each process keeps the questions it built, keyed by the poll's id and a
-*stamp*: a digest of every row the questionnaire is made of (sections, questions, options, grid
-statements, conditions), computed by PostgreSQL in the same statement that finds the invitation
-(`invitation_by_token`), so it costs no round trip. Any edit of any of those rows, from the
-studio, its text edits on a locked poll, or Django admin, in any process, changes the stamp, and
-the next request builds the questionnaire again: nothing has to remember to invalidate it.
+*stamp*: `Poll.questionnaire_version`, which PostgreSQL triggers renew on every change of a row
+the questionnaire is made of (sections, questions, options, grid statements, conditions), and
+which comes with the poll in the statement that finds the invitation, so it costs no round trip
+(an earlier stamp, a digest of all those rows per request, cost PostgreSQL some 2 ms of planning
+and execution each time). Any edit of any of those rows, from the studio, its text edits on a
+locked poll, Django admin or SQL, in any process, changes the stamp, and the next request builds
+the questionnaire again: nothing has to remember to invalidate it.
 
 The cached `Question` objects are shared by the requests of a process and must be treated as
 read-only (the answering code keeps its per-member state in `polls.answering.inputs`). Without a
@@ -20,10 +22,9 @@ import threading
 from collections import OrderedDict
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
 
 from ..conditions import flow_order
-from ..models import GridRow, Option, Poll, Question, Section
+from ..models import Poll, Question
 
 MAX_CACHED = 64  # questionnaires per process; a poll version takes some 100 kB
 
@@ -40,42 +41,17 @@ def load_questions(poll: Poll) -> list[Question]:
     )
 
 
-def _stamp_sql(poll_id_column: str) -> str:
-    """A digest of the rows of the questionnaire of the poll in `poll_id_column`, each row as
-    PostgreSQL prints it (every column), sorted so that the order of the rows does not count."""
-    conditions = Question.condition_options.through._meta.db_table
-    question, option, row, section = (
-        model._meta.db_table for model in (Question, Option, GridRow, Section)
-    )
-    return f"""
-        SELECT MD5(STRING_AGG(part, '|' ORDER BY part)) FROM (
-            SELECT 's' || s::TEXT AS part FROM {section} s WHERE s.poll_id = {poll_id_column}
-            UNION ALL
-            SELECT 'q' || q::TEXT FROM {question} q WHERE q.poll_id = {poll_id_column}
-            UNION ALL
-            SELECT 'o' || o::TEXT FROM {option} o JOIN {question} q ON q.id = o.question_id
-            WHERE q.poll_id = {poll_id_column}
-            UNION ALL
-            SELECT 'r' || r::TEXT FROM {row} r JOIN {question} q ON q.id = r.question_id
-            WHERE q.poll_id = {poll_id_column}
-            UNION ALL
-            SELECT 'c' || c::TEXT FROM {conditions} c JOIN {question} q ON q.id = c.question_id
-            WHERE q.poll_id = {poll_id_column}
-        ) parts
-    """
-
-
-def stamp_annotation(poll_id_column: str) -> RawSQL | None:
-    """The stamp as an annotation of a query whose row holds the poll's id in `poll_id_column`
-    (quoted table and column), or None where it cannot be computed (not PostgreSQL)."""
+def questionnaire_stamp(poll: Poll) -> str | None:
+    """The version of the poll's questionnaire as read with the poll, or None where it is not
+    kept up to date (only PostgreSQL's triggers keep it: migration polls 0011)."""
     if connection.vendor != "postgresql":
         return None
-    return RawSQL(_stamp_sql(poll_id_column), [])
+    return str(poll.questionnaire_version)
 
 
 def questionnaire(poll: Poll, stamp: str | None) -> list[Question]:
     """The poll's questions in flow order (`load_questions`), from this process's cache when
-    `stamp` (from `stamp_annotation`, read with the poll) is one it has built them for."""
+    `stamp` (`questionnaire_stamp`, read with the poll) is one it has built them for."""
     if not stamp:
         return load_questions(poll)
     key = (poll.pk, stamp)

@@ -32,7 +32,7 @@ from ..models import (
     Section,
     hash_token,
 )
-from .questionnaires import load_questions, stamp_annotation
+from .questionnaires import load_questions
 
 
 class AlreadyAnswered(Exception):
@@ -48,10 +48,6 @@ def invitation_by_token(token: str) -> Invitation:
     if not token or len(token) > 64:
         raise Http404("unknown token")
     invitations = Invitation.objects.select_related("poll", "sample_member__member")
-    stamp = stamp_annotation(f'"{Invitation._meta.db_table}"."poll_id"')
-    if stamp is not None:
-        # the questionnaire's version, for polls.answering.questionnaires, in the same query
-        invitations = invitations.annotate(questionnaire_stamp=stamp)
     try:
         # The invitation's own link, or that of its latest reminder.
         digest = hash_token(token)

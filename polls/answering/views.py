@@ -13,7 +13,7 @@ from ..models import Invitation, Poll
 from .flow import DraftProgress, answer_pages, keep_typed, not_open_page
 from .limits import member_rate_limited, too_many_requests, unknown_token_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
-from .questionnaires import questionnaire
+from .questionnaires import questionnaire, questionnaire_stamp
 from .responses import invitation_by_token
 
 
@@ -49,7 +49,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         return _status_page(request, poll, "polls/answer_opted_out.html")
     if not poll.is_accepting_answers():
         return not_open_page(request, poll)
-    questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
+    questions = questionnaire(poll, questionnaire_stamp(poll))
     if not questions:
         return not_open_page(request, poll)
     if request.method == "GET" and invitation.status == Invitation.Status.SENT:
@@ -82,7 +82,7 @@ def answer_draft(request: HttpRequest, token: str) -> HttpResponse:
     poll = invitation.poll
     if invitation.status not in Invitation.ANSWERABLE or not poll.is_accepting_answers():
         return HttpResponse(status=409)
-    questions = questionnaire(poll, getattr(invitation, "questionnaire_stamp", None))
+    questions = questionnaire(poll, questionnaire_stamp(poll))
     if not questions or not keep_typed(request, DraftProgress(invitation), questions):
         return HttpResponse(status=409)
     return HttpResponse(status=204)
@@ -109,7 +109,7 @@ def open_answer(request: HttpRequest, slug: str) -> HttpResponse:
         return done()
     if not poll.is_accepting_answers():
         return not_open_page(request, poll)
-    questions = questionnaire(poll, getattr(poll, "questionnaire_stamp", None))
+    questions = questionnaire(poll, questionnaire_stamp(poll))
     if not questions:
         return not_open_page(request, poll)
     return answer_pages(
