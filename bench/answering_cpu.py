@@ -90,6 +90,7 @@ def main() -> int:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
+    os.environ.setdefault("MEMBER_RATE_PER_IP", "1000000/m")  # one address, as bench/answering.py
     ensure_database("medlemsrost_bench_answering")
     import django
 

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -28,10 +28,30 @@ UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 LOG_EVERY_SECONDS = 60.0
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` for every operation, and redis-py's
+    constructor fills a table of some 170 response callbacks each time: four cache calls of a
+    member's request cost more CPU than the page itself (issue #14). A `redis.Redis` over a
+    connection pool is safe to share between threads, and its pool reconnects after a fork, so
+    one per pool is kept."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+        return client
+
+
 class ForgivingRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         params = {**params, "OPTIONS": {"socket_connect_timeout": 2, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         self._logged_at = float("-inf")
 
     def _unavailable(self, operation: str, error: Exception) -> None:

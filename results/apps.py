@@ -12,6 +12,7 @@ class ResultsConfig(AppConfig):
         # results listens.
         from django.db.models.signals import post_delete, post_save
 
+        from polls.answering.responses import response_written
         from polls.fieldwork.response_import import responses_imported
         from polls.models import GridRow, Option, Poll, Question, Response
 
@@ -30,6 +31,7 @@ class ResultsConfig(AppConfig):
                     receiver, sender=model, dispatch_uid=f"results-{model.__name__}-{name}"
                 )
         responses_imported.connect(_imported, dispatch_uid="results-responses-imported")
+        response_written.connect(_written, dispatch_uid="results-response-written")
 
 
 def _changed(poll_id) -> None:
@@ -48,6 +50,13 @@ def _response(sender, instance, created=False, raw=False, **kwargs) -> None:
         response_added_on_commit(instance.poll_id, instance.pk)
     else:
         _changed(instance.poll_id)
+
+
+def _written(sender, poll_id, response_id, xid, **kwargs) -> None:
+    """A member's submit, written in one statement (polls.answering.responses)."""
+    from .caching import response_written_on_commit
+
+    response_written_on_commit(poll_id, response_id, xid)
 
 
 def _by_poll_id(sender, instance, **kwargs) -> None:

@@ -18,8 +18,9 @@ the response: they carry the snapshot they were read in, and the response's tran
 not be visible in it (nor the response among those counted in since). Whoever replaces the
 generation holds the poll's lock (`_locked`), so that two count-ins, or a count-in and a plain
 bump, cannot overwrite each other. In every other case (SQLite, nothing cached, the lock busy,
-a response saved outside a transaction, edited or deleted) the generation is simply replaced
-and the counts are read again.
+a response saved by the ORM outside a transaction, edited or deleted) the generation is simply
+replaced and the counts are read again. A member's submit on PostgreSQL is one statement of its
+own that reports its transaction's id (`response_written_on_commit`), so it is counted in too.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ __all__ = [
     "poll_key",
     "response_added",
     "response_added_on_commit",
+    "response_written_on_commit",
 ]
 
 RESULTS_SECONDS: Final = 24 * 3600
@@ -150,17 +152,32 @@ def response_added_on_commit(poll_id: int, response_id: object) -> None:
     responses: list[str] = [str(response_id)]
 
     def count_in() -> None:
-        if cache.get(_generation_key(poll_id)) is None:
-            # Nothing is cached for the poll (nobody has read its results since the last
-            # change, or Redis is down): nothing to count into or to forget. A reader makes
-            # the generation before it reads the counts, so any counts cached from here on
-            # were read after this commit and hold the response.
-            return
-        if len(responses) > MAX_COUNTED_IN or not response_added(poll_id, responses, xid):
-            poll_changed(poll_id)
+        _count_in(poll_id, responses, xid)
 
     count_in.results_new_responses = (poll_id, responses)  # type: ignore[attr-defined]
     transaction.on_commit(count_in)
+
+
+def response_written_on_commit(poll_id: int, response_id: object, xid: str) -> None:
+    """A response written by one statement of its own (the member's submit on PostgreSQL) by the
+    transaction `xid`: counted in as `response_added_on_commit` does, at once when that statement
+    was its own transaction (autocommit), else when the transaction commits."""
+    if not snapshots():
+        poll_changed_on_commit(poll_id)
+        return
+    responses = [str(response_id)]
+    transaction.on_commit(lambda: _count_in(poll_id, responses, xid))
+
+
+def _count_in(poll_id: int, responses: list[str], xid: str) -> None:
+    if cache.get(_generation_key(poll_id)) is None:
+        # Nothing is cached for the poll (nobody has read its results since the last change,
+        # or Redis is down): nothing to count into or to forget. A reader makes the generation
+        # before it reads the counts, so any counts cached from here on were read after this
+        # commit and hold the response.
+        return
+    if len(responses) > MAX_COUNTED_IN or not response_added(poll_id, responses, xid):
+        poll_changed(poll_id)
 
 
 def response_added(poll_id: int, response_ids: Sequence[str], xid: str) -> bool:

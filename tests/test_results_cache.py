@@ -10,10 +10,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from polls.answering.responses import response_submit
 from polls.models import Answer, Question, Response
 from results import caching
 from results.estimation import load_poll_data, poll_questions, poll_results
-from tests.factories import every_kind_poll
+from tests.factories import MemberFactory, every_kind_poll, invitation_with_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -246,4 +247,28 @@ def test_a_busy_lock_means_a_recount(poll):
     cache.set(caching._lock_key(poll.pk), "someone else", 3)
     submit(poll, 4)
     assert cached(poll) is None
+    assert_as_recounted(poll)
+
+
+@pytest.mark.usefixtures("needs_postgres")  # the submit is one statement on PostgreSQL
+def test_a_members_submit_is_counted_in_not_recounted(poll):
+    """The member's submit writes in one statement without the ORM's save(): the dashboard's
+    counts still carry it over instead of starting again from every answer."""
+    invitation, _token = invitation_with_token(poll, attributes={"sektor": "Region"})
+    for i in range(60):
+        MemberFactory(register=poll.register, attributes={"sektor": SECTORS[i % 3]})
+    for i in range(6):
+        submit(poll, i)
+    warm(poll)
+    single = poll.questions.filter(kind=Question.Kind.SINGLE).first()
+    before = caching.generation(poll.pk)
+
+    response = response_submit(
+        invitation=invitation, choices={single.pk: single.options.order_by("order")[0].pk}
+    )
+
+    assert caching.generation(poll.pk) != before
+    data = cached(poll)
+    assert data is not None, "the counts were carried over to the new generation"
+    assert data.added == frozenset([str(response.pk)])
     assert_as_recounted(poll)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.signals import post_save
+from django.dispatch import Signal
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,6 +33,11 @@ from ..models import (
     hash_token,
 )
 from .questionnaires import load_questions
+
+# Sent after a response was written by one SQL statement of its own (no Model.save(), so no
+# post_save): poll_id=, response_id=, xid= (the writing transaction's id, PostgreSQL's
+# pg_current_xact_id() as text). Outside a transaction the statement has committed when it is sent.
+response_written = Signal()
 
 
 class AlreadyAnswered(Exception):
@@ -276,7 +281,7 @@ WITH claimed AS (
         %(values)s::numeric[], %(texts)s::text[], %(ranks)s::smallint[]
     ) AS a(question_id, option_id, row_id, value, text, rank)
 )
-SELECT count(*) FROM claimed"""  # noqa: S608 (table names from the models, values bound)
+SELECT count(*), CAST(PG_CURRENT_XACT_ID() AS TEXT) FROM claimed"""  # noqa: S608 (table names from the models, values bound)
 
 
 def _submit_in_one_statement(
@@ -304,20 +309,12 @@ def _submit_in_one_statement(
     }
     with connection.cursor() as cursor:
         cursor.execute(_submit_sql(), params)
-        (claimed,) = cursor.fetchone()
+        claimed, xid = cursor.fetchone()
     if not claimed:
         raise AlreadyAnswered
     response._state.adding = False
     response._state.db = connection.alias
-    # What Response.objects.create() would have told the listeners (the results count-in).
-    post_save.send(
-        sender=Response,
-        instance=response,
-        created=True,
-        raw=False,
-        using=connection.alias,
-        update_fields=None,
-    )
+    response_written.send(sender=Response, poll_id=poll.pk, response_id=response.id, xid=xid)
     return response
 
 
