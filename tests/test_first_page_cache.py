@@ -123,3 +123,33 @@ def test_a_member_with_a_draft_sees_their_answers_not_the_empty_page():
 
     _client, html = open_link(second_token)
     assert re.search(rf'value="{chosen.pk}"[^>]*checked', html)
+
+
+def submit_first_page(token, question):
+    client, html = open_link(token)
+    return client.post(
+        reverse("answer", args=[token]),
+        {
+            "csrfmiddlewaretoken": CSRF.search(html).group(1),
+            "page": "0",
+            "action": "next",
+            f"q{question.pk}": question.options.get(code="o0").pk,
+        },
+    ).content.decode()
+
+
+def test_each_member_gets_their_own_thank_you_page_with_the_latest_results_link():
+    poll, question = satisfaction_poll()
+    (_a, first), (_b, second), (_c, third) = (invitation_with_token(poll) for _ in range(3))
+
+    thanks = submit_first_page(first, question)
+    assert "Tack för att du svarade!" in thanks
+    assert "Se undersökningens resultat" not in thanks
+    thanks = submit_first_page(second, question)
+    assert second in thanks and first not in thanks
+
+    poll.results_url = "/r/arbetsmiljo-2026/"
+    poll.save()
+    thanks = submit_first_page(third, question)
+    assert 'href="/r/arbetsmiljo-2026/"' in thanks
+    assert Response.objects.filter(poll=poll).count() == 3

@@ -55,9 +55,11 @@ class Progress(Protocol):
     def page_context(self) -> dict[str, Any]:
         """What the page adds to say where the answers are kept."""
 
-    def first_page_cache(self, pages: Sequence[Page]) -> tuple[Any, str] | None:
-        """The key of the first page in `polls.answering.page_cache` and the member's token
-        that it holds, or None: not cached."""
+    @property
+    def cache_token(self) -> str:
+        """The token in the member's pages, cut out of them in `polls.answering.page_cache`;
+        empty: the pages are not cached (open links and the studio's test mode)."""
+        ...
 
 
 class DraftProgress:
@@ -84,21 +86,41 @@ class DraftProgress:
     def page_context(self) -> dict[str, Any]:
         return {"open_link": False, "draft_url": self.draft_url}
 
-    def first_page_cache(self, pages: Sequence[Page]) -> tuple[Any, str] | None:
-        stamp = questionnaire_stamp(self.poll)
-        if not stamp or not self.token:
-            return None
-        poll = self.poll
-        key = page_cache.page_key(
-            poll.pk,
-            stamp,
-            poll.title,
-            poll.intro,
-            poll.organisation,
-            poll.contact_email,
-            self.seed if _first_page_shuffles(pages) else None,
-        )
-        return key, self.token
+    @property
+    def cache_token(self) -> str:
+        return self.token
+
+
+def _first_page_key(progress: Progress, pages: Sequence[Page]) -> Any:
+    """The first page's key in `polls.answering.page_cache`, or None: not cached."""
+    poll = progress.poll
+    stamp = questionnaire_stamp(poll)
+    if not stamp or not progress.cache_token:
+        return None
+    return page_cache.page_key(
+        "first",
+        poll.pk,
+        stamp,
+        poll.title,
+        poll.intro,
+        poll.organisation,
+        poll.contact_email,
+        progress.seed if _first_page_shuffles(pages) else None,
+    )
+
+
+def _thanks_page(request: HttpRequest, progress: Progress) -> HttpResponse:
+    poll = progress.poll
+
+    def draw() -> HttpResponse:
+        return render(request, "polls/answer_thanks.html", {"poll": poll})
+
+    if not progress.cache_token or not page_cache.cacheable(request):
+        return draw()
+    key = page_cache.page_key(
+        "thanks", poll.pk, poll.title, poll.organisation, poll.contact_email, poll.results_url
+    )
+    return page_cache.member_page(request, key=key, token=progress.cache_token, render=draw)
 
 
 def _first_page_shuffles(pages: Sequence[Page]) -> bool:
@@ -178,15 +200,14 @@ def answer_pages(
     data, current_index = progress.load()
     pages = poll_pages(poll, questions)
     if request.method == "GET":
-        if not data and current_index == 0 and page_cache.cacheable(request):
-            cache = progress.first_page_cache(pages)
-            if cache is not None:
-                return page_cache.first_page(
-                    request,
-                    key=cache[0],
-                    token=cache[1],
-                    render=lambda: _current_page(request, progress, pages),
-                )
+        key = _first_page_key(progress, pages) if not data and current_index == 0 else None
+        if key is not None and page_cache.cacheable(request):
+            return page_cache.member_page(
+                request,
+                key=key,
+                token=progress.cache_token,
+                render=lambda: _current_page(request, progress, pages),
+            )
         return _current_page(request, progress, pages, data=data, current_index=current_index)
     sheet = AnswerSheet(pages, data=data, seed=progress.seed)
     current = sheet.page(current_index)
@@ -226,7 +247,7 @@ def answer_pages(
     except PollNotOpen:
         return not_open_page(request, poll)
     if thanks is None:
-        return render(request, "polls/answer_thanks.html", {"poll": poll})
+        return _thanks_page(request, progress)
     return thanks(sheet, answers)
 
 

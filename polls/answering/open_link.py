@@ -91,8 +91,7 @@ class SessionProgress:
         open_response_submit(poll=self.poll, answers=answers, questions=questions)
         self.request.session.pop(self.key, None)
 
-    def first_page_cache(self, pages: Any) -> None:
-        return None  # not cached: see polls.answering.page_cache
+    cache_token = ""  # not cached: see polls.answering.page_cache
 
     def page_context(self) -> dict[str, Any]:
         return {"open_link": True}

@@ -1,4 +1,5 @@
-"""The first page of a poll as a member without a draft meets it, rendered once per process.
+"""The first page of a poll as a member without a draft meets it, and the thank-you page after
+the submit, rendered once per process.
 
 At 08:00 most requests of a poll are members opening their link for the first time: no draft,
 page one, nothing typed. That page is the same for all of them but for three things: their token
@@ -39,8 +40,7 @@ _lock = threading.Lock()
 def cacheable(request: HttpRequest) -> bool:
     """Whether this request draws nothing but what the key holds."""
     return (
-        request.method == "GET"
-        and not request.GET
+        not request.GET
         and "messages" not in request.COOKIES
         and not getattr(getattr(request, "user", None), "is_authenticated", False)
     )
@@ -58,7 +58,7 @@ def _fill(template: str, request: HttpRequest, token: str) -> str:
     return template.replace(CSRF_SLOT, get_token(request)).replace(LINK_SLOT, token)
 
 
-def first_page(
+def member_page(
     request: HttpRequest, *, key: Hashable, token: str, render: Callable[[], HttpResponse]
 ) -> HttpResponse:
     """The page from this process's cache, or `render()` (and kept when it is a plain 200)."""

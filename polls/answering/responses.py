@@ -52,7 +52,8 @@ def invitation_by_token(token: str) -> Invitation:
     """The only way a view reaches an invitation: an unknown or forged token is a 404."""
     if not token or len(token) > 64:
         raise Http404("unknown token")
-    invitations = Invitation.objects.select_related("poll", "sample_member__member")
+    # The draft too (a LEFT JOIN): every request of the member's reads it (`draft_for`).
+    invitations = Invitation.objects.select_related("poll", "sample_member__member", "draft")
     try:
         # The invitation's own link, or that of its latest reminder.
         digest = hash_token(token)
@@ -342,6 +343,9 @@ def open_response_submit(
 
 
 def draft_for(invitation: Invitation) -> Draft | None:
+    """The invitation's draft, as read with it by `invitation_by_token` when it was."""
+    if Invitation.draft.is_cached(invitation):
+        return getattr(invitation, "draft", None)
     return Draft.objects.filter(invitation=invitation).first()
 
 
