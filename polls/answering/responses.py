@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.dispatch import Signal
 from django.http import Http404
 from django.utils import timezone
@@ -32,6 +31,7 @@ from ..models import (
     Section,
     hash_token,
 )
+from .lookup import invitation_with_digest
 from .questionnaires import load_questions
 
 # Sent after a response was written by one SQL statement of its own (no Model.save(), so no
@@ -52,14 +52,12 @@ def invitation_by_token(token: str) -> Invitation:
     """The only way a view reaches an invitation: an unknown or forged token is a 404."""
     if not token or len(token) > 64:
         raise Http404("unknown token")
-    # The draft too (a LEFT JOIN): every request of the member's reads it (`draft_for`).
-    invitations = Invitation.objects.select_related("poll", "sample_member__member", "draft")
-    try:
-        # The invitation's own link, or that of its latest reminder.
-        digest = hash_token(token)
-        return invitations.get(Q(token_hash=digest) | Q(reminder_token_hash=digest))
-    except Invitation.DoesNotExist:
-        raise Http404("unknown token") from None
+    # The invitation's own link, or that of its latest reminder; with its draft (a LEFT JOIN),
+    # which every request of the member's reads (`draft_for`).
+    invitation = invitation_with_digest(hash_token(token))
+    if invitation is None:
+        raise Http404("unknown token")
+    return invitation
 
 
 # --- the questionnaire as members meet it -------------------------------------------------------

@@ -1,0 +1,68 @@
+"""`invitation_by_token`'s statement, compiled by the ORM once per process and thread.
+
+Every request of a member starts by finding their invitation with its poll, member and draft
+(four joins). Building that SQL from the queryset took more CPU than PostgreSQL took to run it
+(issue #14: some 2 ms of a 5 ms page), and it is the same statement every time but for the
+token's digest. So the ORM compiles it once, with a placeholder digest, and each request runs
+the SQL with its own digest and hands the rows back to the ORM's own converters and
+related-object populators, which build exactly the objects `QuerySet.get()` would.
+
+This leans on two of Django's internals that `ModelIterable` uses (the compiler's
+`results_iter` and `get_related_populators`), stable within the 5.2 LTS that the project pins;
+tests/test_answering.py covers the objects it builds.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.query import get_related_populators
+
+from ..models import Invitation
+
+_PLACEHOLDER = "0" * 64
+_local = threading.local()
+
+
+def _queryset(digest: str) -> Any:
+    return Invitation.objects.select_related("poll", "sample_member__member", "draft").filter(
+        Q(token_hash=digest) | Q(reminder_token_hash=digest)
+    )[:1]
+
+
+class _Compiled:
+    def __init__(self) -> None:
+        queryset = _queryset(_PLACEHOLDER)
+        self.alias = queryset.db
+        self.compiler = queryset.query.get_compiler(using=self.alias)
+        self.sql, params = self.compiler.as_sql()
+        if list(params) != [_PLACEHOLDER, _PLACEHOLDER]:  # pragma: no cover (a Django change)
+            raise RuntimeError(f"unexpected parameters of the invitation lookup: {params!r}")
+        klass_info, select = self.compiler.klass_info, self.compiler.select
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        self.populators = get_related_populators(klass_info, select, self.alias)  # type: ignore[call-arg]  # stubs of Django 6
+
+    def get(self, digest: str) -> Invitation | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [digest, digest])
+            rows = cursor.fetchall()
+        for row in self.compiler.results_iter([rows]):
+            invitation = Invitation.from_db(self.alias, self.init_list, row[self.start : self.end])
+            for populator in self.populators:
+                populator.populate(row, invitation)
+            return invitation
+        return None
+
+
+def invitation_with_digest(digest: str) -> Invitation | None:
+    """The invitation whose link or latest reminder has this token digest, with its poll,
+    sample member, member and draft (or None), as `_queryset(digest).first()` gives it."""
+    compiled = getattr(_local, "compiled", None)
+    if compiled is None or compiled.alias != connection.alias:
+        compiled = _local.compiled = _Compiled()
+    return compiled.get(digest)
