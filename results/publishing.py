@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from polls.models import Invitation, Poll, Question
 from respondents.models import SampleDraw
+from staff import audit
 
 from . import charts
 from .caching import cached_poll_results
@@ -409,28 +410,44 @@ def page_publish(
     by: Any = None,
     snapshot: dict[str, Any] | None = None,
     overridden_claims: list[dict[str, str]] | None = None,
+    scheduled: bool = False,
 ) -> ResultPageVersion:
     """Freeze the page's numbers and texts as its next version and make it public. `snapshot`
     is the one the editor's claims were checked against (computed now when not given);
-    `overridden_claims` are the flagged claims the editor chose to publish anyway."""
+    `overridden_claims` are the flagged claims the editor chose to publish anyway; `scheduled`
+    when beat publishes it at the time `by` set. Recorded in the audit trail."""
     page = ResultPage.objects.select_for_update().get(pk=page.pk)
     snapshot = dict(snapshot) if snapshot is not None else page_snapshot(page)
     now = timezone.now()
     last = page.versions.aggregate(last=Max("number"))["last"] or 0
     snapshot["version"] = last + 1
     snapshot["published_at"] = now.isoformat()
+    user = by if by is not None and by.is_authenticated else None
     version = ResultPageVersion.objects.create(
         page=page,
         number=last + 1,
         snapshot=snapshot,
         published_at=now,
-        published_by=by if by is not None and by.is_authenticated else None,
+        published_by=user,
         overridden_claims=overridden_claims or [],
     )
     page.state = ResultPage.State.PUBLISHED
     page.publish_at = now
-    page.save(update_fields=["state", "publish_at", "updated_at"])
+    page.scheduled_by = None
+    page.scheduled_overrides = []
+    page.save(
+        update_fields=["state", "publish_at", "scheduled_by", "scheduled_overrides", "updated_at"]
+    )
     _poll_results_url_update(page.poll)
+    details: dict[str, Any] = {"page_id": page.pk, "version": version.number}
+    if scheduled:
+        details["scheduled_by"] = user.get_username() if user is not None else ""
+    if overridden_claims:
+        details["published_anyway"] = [
+            {"field": c["field"], "text": c["text"], "reason": c["reason"]}
+            for c in overridden_claims
+        ]
+    audit.record("beat" if scheduled else user, "page.publish", page.slug, **details)
     if overridden_claims:
         logger.warning(
             "Result page %s v%s published anyway by %s at %s despite claims: %s",
@@ -443,11 +460,13 @@ def page_publish(
     return version
 
 
-def page_unpublish(*, page: ResultPage) -> None:
+@transaction.atomic
+def page_unpublish(*, page: ResultPage, by: Any = None) -> None:
     """Take the page (and all its versions) off the public site; it can be published again."""
     page.state = ResultPage.State.DRAFT
     page.save(update_fields=["state", "updated_at"])
     _poll_results_url_update(page.poll)
+    audit.record(by, "page.unpublish", page.slug, page_id=page.pk)
 
 
 def _poll_results_url_update(poll: Poll) -> None:
