@@ -99,7 +99,7 @@ def page_schedule_cancel(*, page: ResultPage, by: Any) -> None:
 def _publish_one(pk: int, now: datetime.datetime) -> ResultPageVersion | None:
     with transaction.atomic():
         page = (
-            ResultPage.objects.select_for_update(skip_locked=True)
+            ResultPage.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=pk, state=ResultPage.State.SCHEDULED, publish_at__lte=now)
             .select_related("scheduled_by")
             .first()

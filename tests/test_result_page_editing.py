@@ -190,9 +190,11 @@ def test_the_real_worker_publishes_a_due_page(celery_worker, poll, page):  # noq
     page.state = "scheduled"
     page.publish_at = timezone.now() - datetime.timedelta(seconds=5)
     page.save()
-    assert publish_due_pages.delay().get(timeout=60) == 1
+    publish_due_pages.delay()
+    celery_worker.wait_for_log(r"results\.tasks\.publish_due_pages\[.*\] succeeded", timeout=60)
     page.refresh_from_db()
-    assert page.state == "published"
+    assert page.state == "published", celery_worker.log
+    assert page.versions.count() == 1
 
 
 # --------------------------------------------------------------------------- the audit trail
