@@ -100,7 +100,12 @@ def _option_row(o: Any, language: str) -> dict[str, Any]:
 
 
 def _part(
-    title: str, table: ShownTable, groups: list[ShownGroupTable], language: str
+    title: str,
+    table: ShownTable,
+    groups: list[ShownGroupTable],
+    language: str,
+    *,
+    scale: bool = False,
 ) -> dict[str, Any]:
     figure = None
     shown_groups = [
@@ -111,6 +116,10 @@ def _part(
     if groups and shown_groups and table.options:
         figure = charts.group_bar_figure(
             [o.label for o in table.options], shown_groups, language=language
+        )
+    elif not groups and scale and len(points := _scale_points(table)) >= 3:
+        figure = charts.diverging_bar_figure(
+            [o.label for o in points], points, language=language, row=title
         )
     elif not groups and table.estimated:
         figure = charts.share_bar_figure(
@@ -143,6 +152,12 @@ def _part(
         "figure": figure,
         "mean": mean,
     }
+
+
+def _scale_points(table: ShownTable) -> list[Any]:
+    """A scale's points (not "don't know") in their order, when every one has its share."""
+    points = [o for o in table.options if not o.is_dont_know]
+    return points if all(o.has_estimate for o in points) else []
 
 
 def _number_of(question: Question, order: list[Question]) -> int:
@@ -187,8 +202,10 @@ def _chart_block(
     q = _find(shown, block.question_id)
     if q is None:
         return {"kind": "missing"}
-    parts = [_part("", q.total, q.groups, language)] if q.total is not None else []
-    parts += [_part(r.text, r.total, r.groups, language) for r in q.rows]
+    # Scales, and the statements of a grid rated on one, are drawn as diverging stacked bars.
+    scale = q.question.kind in (Question.Kind.SCALE, Question.Kind.GRID)
+    parts = [_part("", q.total, q.groups, language, scale=scale)] if q.total is not None else []
+    parts += [_part(r.text, r.total, r.groups, language, scale=scale) for r in q.rows]
     return {
         "kind": "chart",
         "question_text": q.text,
