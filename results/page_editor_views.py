@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import formats, timezone
@@ -136,21 +136,28 @@ def result_page_quote_add(request, slug: str, pk: int):
 
 def quote_picker(poll: Poll, params: Any) -> dict[str, Any]:
     """The editor page's quote picker: the poll's open questions, and for the chosen one its
-    open answers (those containing `search`, at most QUOTES_SHOWN)."""
+    different open answers (those containing `search`, at most QUOTES_SHOWN)."""
     questions = list(poll.questions.filter(kind=Question.Kind.TEXT).order_by("order"))
     chosen = None
     wanted = params.get("quotes", "")
     if wanted.isdigit():
         chosen = next((q for q in questions if q.pk == int(wanted)), None)
     search = (params.get("search") or "").strip()[:100]
-    answers: list[Answer] = []
+    answers: list[dict[str, Any]] = []
     total = 0
     if chosen is not None:
         found = text_answers(chosen)
         if search:
             found = found.filter(Q(text__icontains=search))
-        total = found.count()
-        answers = list(found[:QUOTES_SHOWN])
+        # The same words from several members are one quote: listed once, with how many.
+        distinct = (
+            found.order_by()
+            .values("text")
+            .annotate(n=Count("id"), first=Min("id"))
+            .order_by("first")
+        )
+        total = distinct.count()
+        answers = [dict(row) for row in distinct[:QUOTES_SHOWN]]
     return {
         "quote_questions": questions,
         "quote_question": chosen,

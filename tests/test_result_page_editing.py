@@ -245,10 +245,10 @@ def test_an_editor_picks_a_quote_from_the_open_answers(
     picker = text_of(
         re.search(r'<section class="card"[^>]*id="quotes">.*?</section>', html, re.S).group(0)
     )
-    assert "4 svar." in picker
+    assert "4 olika svar." in picker
     assert "Mer tid för klienterna och färre ärenden." in picker
     narrowed = client.get(edit_url(page), {"quotes": open_question.pk, "search": "administration"})
-    assert "1 svar." in text_of(narrowed.content.decode())
+    assert "1 olika svar." in text_of(narrowed.content.decode())
     answer = Answer.objects.get(question=open_question, text__startswith="Mer tid")
     client.post(edit_url(page, "quotes/"), {"answer": answer.pk})
     quote = page.blocks.get(kind="quote")
