@@ -189,8 +189,9 @@ def diverging_bar_figure(
             "x": [x],
             "hovertext": [f"{name}, n = {e.n}"],
             "hoverinfo": "text",
-            "text": [percent(e.share, language) if e.share >= 0.06 and legend else ""],
+            "text": [percent(e.share, language) if e.share >= 0.12 and legend else ""],
             "textposition": "inside",
+            "textangle": 0,
             "insidetextanchor": "middle",
             "marker": {"color": colour},
         }
@@ -215,8 +216,8 @@ def diverging_bar_figure(
     layout = _share_layout(
         language,
         barmode="relative",
-        height=150 + 22 * k,
-        legend={"orientation": "h", "y": -0.35, "traceorder": "normal"},
+        height=130 + 20 * k,
+        legend={"orientation": "h", "y": -0.3, "traceorder": "normal"},
     )
     layout["xaxis"] = {
         "range": [-reach, reach],

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db.models import Count, Min, Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -131,7 +132,8 @@ def result_page_quote_add(request, slug: str, pk: int):
     messages.success(
         request, _("The quote is added. Check it for names and workplaces before publishing.")
     )
-    return redirect("result-page-edit", poll.slug, page.pk)
+    url = reverse("result-page-edit", args=[poll.slug, page.pk])
+    return redirect(f"{url}?quotes={answer.question_id}#blocks")
 
 
 def quote_picker(poll: Poll, params: Any) -> dict[str, Any]:
