@@ -275,4 +275,6 @@ CELERY_BEAT_SCHEDULE = {
     "close-due-polls": {"task": "polls.tasks.close_due_polls", "schedule": 300.0},
     # Leases, due plan steps, and queues lost with Redis (the database is the truth).
     "field-work": {"task": "polls.tasks.field_work_tick", "schedule": 60.0},
+    # Result pages whose embargo has ended (scheduled publishing).
+    "publish-due-pages": {"task": "results.tasks.publish_due_pages", "schedule": 60.0},
 }

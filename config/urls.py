@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from results import coding_views, page_views
+from results import coding_views, page_editor_views, page_views
 from results import views as result_views
 
 urlpatterns = [
@@ -57,6 +57,26 @@ urlpatterns = [
         "staff/polls/<slug:slug>/pages/<int:pk>/unpublish/",
         page_views.result_page_unpublish,
         name="result-page-unpublish",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/schedule/",
+        page_editor_views.result_page_schedule,
+        name="result-page-schedule",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/unschedule/",
+        page_editor_views.result_page_unschedule,
+        name="result-page-unschedule",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/blocks/<int:block_id>/edit/",
+        page_editor_views.result_page_block_edit,
+        name="result-page-block-edit",
+    ),
+    path(
+        "staff/polls/<slug:slug>/pages/<int:pk>/quotes/",
+        page_editor_views.result_page_quote_add,
+        name="result-page-quote-add",
     ),
     path("staff/coding/", coding_views.coding_polls, name="coding-polls"),
     path("staff/polls/<slug:slug>/coding/", coding_views.coding_home, name="coding-home"),

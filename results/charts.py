@@ -144,3 +144,88 @@ def group_bar_figure(
             height=120 + 22 * len(labels) * max(1, len(groups)),
         ),
     }
+
+
+# Diverging colours: the low end warm, the middle grey, the high end the accent's teal.
+LOW_COLOURS = ["#9c3d12", "#c4622d", "#e39a6f", "#f2c7a8"]
+HIGH_COLOURS = ["#0b5d6b", "#2f8796", "#6fb3bf", "#acd5dc"]
+MIDDLE_COLOUR = "#b5b5b5"
+
+
+def _side_colours(palette: list[str], count: int) -> list[str]:
+    """`count` colours of a side, from the scale's end (strongest) towards the middle."""
+    return [palette[min(i, len(palette) - 1)] for i in range(count)]
+
+
+def diverging_bar_figure(
+    labels: list[str], estimates: list[Any], *, language: str = "sv", row: str = ""
+) -> dict:
+    """One diverging stacked bar of a scale's points, low to high: the points below the middle
+    to the left of zero, those above to the right, the middle point split across zero. Each
+    point's share and 95 % interval stand in the legend (a stacked bar has no room for error
+    bars) and in the hover; "don't know" is left to the table."""
+    k = len(estimates)
+    low = k // 2
+    middle = k % 2 == 1
+    high_start = low + (1 if middle else 0)
+    low_colours = _side_colours(LOW_COLOURS, low)
+    high_colours = _side_colours(HIGH_COLOURS, k - high_start)[::-1]  # middle outwards
+    suffix = "\u00a0%" if language == "sv" else "%"
+    y = [row or " "]
+
+    def trace(i: int, x: float, colour: str, *, legend: bool) -> dict:
+        e = estimates[i]
+        name = f"{labels[i]} {percent(e.share, language)}"
+        if e.ci_low is not None and e.ci_high is not None:
+            name += f" ({percent(e.ci_low, language)}–{percent(e.ci_high, language)})"
+        return {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "legendgroup": str(i),
+            "legendrank": i + 1,
+            "showlegend": legend,
+            "y": y,
+            "x": [x],
+            "hovertext": [f"{name}, n = {e.n}"],
+            "hoverinfo": "text",
+            "text": [percent(e.share, language) if e.share >= 0.12 and legend else ""],
+            "textposition": "inside",
+            "textangle": 0,
+            "insidetextanchor": "middle",
+            "marker": {"color": colour},
+        }
+
+    traces = []
+    if middle:
+        share = estimates[low].share * 100
+        traces.append(trace(low, -share / 2, MIDDLE_COLOUR, legend=False))
+        traces.append(trace(low, share / 2, MIDDLE_COLOUR, legend=True))
+    # Each side stacks outwards from zero: the points next to the middle first.
+    for i in range(low - 1, -1, -1):
+        traces.append(trace(i, -estimates[i].share * 100, low_colours[i], legend=True))
+    for j, i in enumerate(range(high_start, k)):
+        traces.append(trace(i, estimates[i].share * 100, high_colours[j], legend=True))
+    left = sum(e.share for e in estimates[:low]) + (estimates[low].share / 2 if middle else 0)
+    right = sum(e.share for e in estimates[high_start:]) + (
+        estimates[low].share / 2 if middle else 0
+    )
+    reach = min(100, max(50, round(max(left, right) * 100 / 10 + 0.5) * 10))
+    step = 25 if reach > 60 else 10
+    ticks = [t for t in range(-100, 101, step) if -reach <= t <= reach]
+    layout = _share_layout(
+        language,
+        barmode="relative",
+        height=130 + 20 * k,
+        legend={"orientation": "h", "y": -0.3, "traceorder": "normal"},
+    )
+    layout["xaxis"] = {
+        "range": [-reach, reach],
+        "tickvals": ticks,
+        "ticktext": [f"{abs(t)}{suffix}" for t in ticks],
+        "fixedrange": True,
+        "zeroline": True,
+        "zerolinecolor": "#333",
+    }
+    layout["yaxis"]["showticklabels"] = bool(row)
+    return {"data": traces, "layout": layout}

@@ -157,6 +157,14 @@ class ResultPage(models.Model):
     body = models.TextField(_("body (Markdown)"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    # Who scheduled the page (state "scheduled"), and the flagged claims they chose to publish
+    # anyway then: beat publishes it at `publish_at` only if no other claim is flagged by then.
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheduled_overrides = models.JSONField(
+        _("claims to publish anyway when due"), default=list, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,6 +12,8 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from polls.models import Option
+
 from .models import ResultBlock, ResultPage
 from .presenting import decimal_text, percent_text
 from .stats import claims as claim_rules
@@ -82,6 +84,8 @@ class FlaggedClaim:
     text: str
     field: str
     reason: str  # worded in the active language
+    # Personal data in a quote: it must be edited out, "publish anyway" does not pass it.
+    blocking: bool = False
 
 
 def _reason_text(claim: claim_rules.Claim) -> str:
@@ -145,21 +149,163 @@ def _page_texts(page: ResultPage) -> list[tuple[str, str]]:
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\d)(?:\+46|0)[\d\s-]{6,14}\d(?!\d)")
+# A capitalised word (or a run of them: "Anna Berg", "Malmö stad"): in Swedish and English a
+# proper noun, that is a name, a workplace or a place, unless it starts a sentence.
+_CAPITALISED = re.compile(r"\b[A-ZÅÄÖÉÜ][a-zåäöéü]+(?:[ -][A-ZÅÄÖÉÜ][a-zåäöéü]+)*\b")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"”“'(\[]\s*|\n\s*)$")
+_BRACKETED = re.compile(r"\[[^\]]*\]")
+# Common first names, caught also where they start a sentence ("Anna sa att ...").
+FIRST_NAMES = frozenset(
+    [
+        "Anna",
+        "Eva",
+        "Maria",
+        "Karin",
+        "Kristina",
+        "Lena",
+        "Sara",
+        "Emma",
+        "Elin",
+        "Ida",
+        "Malin",
+        "Johanna",
+        "Sofia",
+        "Linda",
+        "Marie",
+        "Helena",
+        "Ingrid",
+        "Camilla",
+        "Jenny",
+        "Hanna",
+        "Susanne",
+        "Ulla",
+        "Annika",
+        "Carina",
+        "Monica",
+        "Åsa",
+        "Lisa",
+        "Petra",
+        "Erik",
+        "Lars",
+        "Karl",
+        "Anders",
+        "Johan",
+        "Per",
+        "Nils",
+        "Mikael",
+        "Jan",
+        "Hans",
+        "Peter",
+        "Olof",
+        "Gustav",
+        "Fredrik",
+        "Daniel",
+        "Magnus",
+        "Andreas",
+        "Stefan",
+        "Mattias",
+        "Jonas",
+        "Martin",
+        "Henrik",
+        "Mats",
+        "Björn",
+        "Ulf",
+        "Bengt",
+        "Oskar",
+        "Ali",
+        "Mohammed",
+        "Ahmed",
+        "Fatima",
+    ]
+)
+# Capitalised words that name nobody: the country, national bodies, the week's days.
+NOT_PERSONAL = frozenset(
+    [
+        "Sverige",
+        "Sveriges",
+        "Norden",
+        "Europa",
+        "EU",
+        "Socialstyrelsen",
+        "Regeringen",
+        "Riksdagen",
+        "Covid",
+        "Corona",
+        "Sweden",
+        "Swedish",
+        "I",
+        "I'm",
+        "I've",
+        "Ok",
+        "OK",
+        "Jag",
+        "Vi",
+        "Man",
+        "Det",
+        "Den",
+        "De",
+        "Men",
+        "Och",
+        "Att",
+        "Som",
+        "Om",
+    ]
+)
+
+
+def _vocabulary(page: ResultPage) -> set[str]:
+    """The words of the poll's own texts (questions, answers, organisation): naming those is
+    not naming a member."""
+    poll = page.poll
+    texts = [poll.organisation or "", poll.title_sv or "", poll.title_en or ""]
+    for q in poll.questions.all():
+        texts += [q.text_sv or "", q.text_en or ""]
+    for o in Option.objects.filter(question__poll=poll):
+        texts += [o.label_sv or "", o.label_en or ""]
+    return {w for t in texts for w in re.findall(r"\w+", t)}
+
+
+def _names(text: str, known: set[str]) -> list[str]:
+    found = []
+    clean = _BRACKETED.sub(lambda m: " " * len(m.group(0)), text)
+    for match in _CAPITALISED.finditer(clean):
+        words = [w for w in re.split(r"[ -]", match.group(0)) if w]
+        if all(w in known or w in NOT_PERSONAL for w in words):
+            continue
+        at_start = bool(_SENTENCE_START.search(clean[: match.start()]))
+        if at_start and len(words) == 1 and words[0] not in FIRST_NAMES:
+            continue  # a sentence's first word
+        if at_start and len(words) > 1 and words[0] not in FIRST_NAMES:
+            rest = match.group(0)[len(words[0]) :].lstrip(" -")
+            if rest and not all(w in known or w in NOT_PERSONAL for w in words[1:]):
+                found.append(rest)
+            continue
+        found.append(match.group(0))
+    return found
 
 
 def personal_data_flags(page: ResultPage) -> list[FlaggedClaim]:
-    """E-mail addresses and phone numbers in the quotes, to remove before publishing (names
-    and workplaces the editor must check by eye)."""
+    """Names, workplaces (and other places), e-mail addresses and phone numbers in the quotes:
+    they must be removed (or replaced, say by [namn]) before the page can be published."""
     flagged = []
-    for b in page.blocks.filter(kind=ResultBlock.Kind.QUOTE):
+    quotes = list(page.blocks.filter(kind=ResultBlock.Kind.QUOTE).order_by("order", "id"))
+    known = _vocabulary(page) if quotes else set()
+    for b in quotes:
+        where = _("block %(n)s") % {"n": b.order + 1}
+        text = b.text
         for pattern, reason in (
             (_EMAIL, _("An e-mail address in a quote: remove it before publishing.")),
             (_PHONE, _("A phone number in a quote: remove it before publishing.")),
         ):
-            for match in pattern.finditer(b.text):
-                flagged.append(
-                    FlaggedClaim(match.group(0), _("block %(n)s") % {"n": b.order + 1}, reason)
-                )
+            for match in pattern.finditer(text):
+                flagged.append(FlaggedClaim(match.group(0), where, reason, blocking=True))
+            text = pattern.sub(" ", text)
+        for name in _names(text, known):
+            reason = _(
+                "A name or a workplace in a quote? Remove it or replace it, say by [name], "
+                "before publishing."
+            )
+            flagged.append(FlaggedClaim(name, where, reason, blocking=True))
     return flagged
 
 

@@ -20,10 +20,12 @@ from django.views.decorators.http import require_POST
 
 from polls.models import Poll
 from staff.access import editor_required, reach
+from staff.models import AuditEntry
 
 from .forms import ResultBlockForm, ResultPageForm
 from .models import ResultBlock, ResultPage, ResultPageVersion
 from .page_claims import headline_suggestions, page_claims
+from .page_editor_views import quote_picker
 from .publishing import page_publish, page_snapshot, page_unpublish
 
 PUBLIC_SECONDS = 300
@@ -125,15 +127,21 @@ def result_page_edit(request, slug: str, pk: int):
         messages.success(request, _("Saved."))
         return redirect("result-page-edit", poll.slug, page.pk)
     snapshot = page_snapshot(page)
+    claims = page_claims(page, snapshot)
     context = {
         "poll": poll,
         "page": page,
         "form": form,
         "block_form": ResultBlockForm(poll=poll, prefix="block"),
         "blocks": list(page.blocks.select_related("question").order_by("order", "id")),
-        "claims": page_claims(page, snapshot),
+        "claims": claims,
+        "blocking": [c for c in claims if c.blocking],
         "headlines": headline_suggestions(snapshot),
         "versions": page.versions.select_related("published_by").order_by("-number"),
+        "history": AuditEntry.objects.filter(
+            action__startswith="page.", details__page_id=page.pk
+        ).order_by("-at", "-id")[:20],
+        **quote_picker(poll, request.GET),
     }
     return render(request, "results/pages/page_edit.html", context)
 
@@ -205,6 +213,12 @@ def result_page_publish(request, slug: str, pk: int):
     poll, page = _poll_and_page(request.user, slug, pk)
     snapshot = page_snapshot(page)
     flagged = page_claims(page, snapshot)
+    if any(c.blocking for c in flagged):
+        messages.error(
+            request,
+            _("Not published: a quote holds personal data. Edit or remove it first."),
+        )
+        return redirect("result-page-edit", poll.slug, page.pk)
     if flagged and not request.POST.get("anyway"):
         messages.error(
             request,
@@ -232,7 +246,7 @@ def result_page_publish(request, slug: str, pk: int):
 def result_page_unpublish(request, slug: str, pk: int):
     """Permission: Editor. Take the page and its versions off the public site."""
     poll, page = _poll_and_page(request.user, slug, pk)
-    page_unpublish(page=page)
+    page_unpublish(page=page, by=request.user)
     messages.success(request, _("The page is no longer public."))
     return redirect("result-page-edit", poll.slug, page.pk)
 

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from polls.models import Invitation, Poll, Question
 from respondents.models import SampleDraw
+from staff import audit
 
 from . import charts
 from .caching import cached_poll_results
@@ -99,7 +100,12 @@ def _option_row(o: Any, language: str) -> dict[str, Any]:
 
 
 def _part(
-    title: str, table: ShownTable, groups: list[ShownGroupTable], language: str
+    title: str,
+    table: ShownTable,
+    groups: list[ShownGroupTable],
+    language: str,
+    *,
+    scale: bool = False,
 ) -> dict[str, Any]:
     figure = None
     shown_groups = [
@@ -110,6 +116,10 @@ def _part(
     if groups and shown_groups and table.options:
         figure = charts.group_bar_figure(
             [o.label for o in table.options], shown_groups, language=language
+        )
+    elif not groups and scale and len(points := _scale_points(table)) >= 3:
+        figure = charts.diverging_bar_figure(
+            [o.label for o in points], points, language=language, row=title
         )
     elif not groups and table.estimated:
         figure = charts.share_bar_figure(
@@ -142,6 +152,12 @@ def _part(
         "figure": figure,
         "mean": mean,
     }
+
+
+def _scale_points(table: ShownTable) -> list[Any]:
+    """A scale's points (not "don't know") in their order, when every one has its share."""
+    points = [o for o in table.options if not o.is_dont_know]
+    return points if all(o.has_estimate for o in points) else []
 
 
 def _number_of(question: Question, order: list[Question]) -> int:
@@ -186,8 +202,10 @@ def _chart_block(
     q = _find(shown, block.question_id)
     if q is None:
         return {"kind": "missing"}
-    parts = [_part("", q.total, q.groups, language)] if q.total is not None else []
-    parts += [_part(r.text, r.total, r.groups, language) for r in q.rows]
+    # Scales, and the statements of a grid rated on one, are drawn as diverging stacked bars.
+    scale = q.question.kind in (Question.Kind.SCALE, Question.Kind.GRID)
+    parts = [_part("", q.total, q.groups, language, scale=scale)] if q.total is not None else []
+    parts += [_part(r.text, r.total, r.groups, language, scale=scale) for r in q.rows]
     return {
         "kind": "chart",
         "question_text": q.text,
@@ -409,28 +427,44 @@ def page_publish(
     by: Any = None,
     snapshot: dict[str, Any] | None = None,
     overridden_claims: list[dict[str, str]] | None = None,
+    scheduled: bool = False,
 ) -> ResultPageVersion:
     """Freeze the page's numbers and texts as its next version and make it public. `snapshot`
     is the one the editor's claims were checked against (computed now when not given);
-    `overridden_claims` are the flagged claims the editor chose to publish anyway."""
+    `overridden_claims` are the flagged claims the editor chose to publish anyway; `scheduled`
+    when beat publishes it at the time `by` set. Recorded in the audit trail."""
     page = ResultPage.objects.select_for_update().get(pk=page.pk)
     snapshot = dict(snapshot) if snapshot is not None else page_snapshot(page)
     now = timezone.now()
     last = page.versions.aggregate(last=Max("number"))["last"] or 0
     snapshot["version"] = last + 1
     snapshot["published_at"] = now.isoformat()
+    user = by if by is not None and by.is_authenticated else None
     version = ResultPageVersion.objects.create(
         page=page,
         number=last + 1,
         snapshot=snapshot,
         published_at=now,
-        published_by=by if by is not None and by.is_authenticated else None,
+        published_by=user,
         overridden_claims=overridden_claims or [],
     )
     page.state = ResultPage.State.PUBLISHED
     page.publish_at = now
-    page.save(update_fields=["state", "publish_at", "updated_at"])
+    page.scheduled_by = None
+    page.scheduled_overrides = []
+    page.save(
+        update_fields=["state", "publish_at", "scheduled_by", "scheduled_overrides", "updated_at"]
+    )
     _poll_results_url_update(page.poll)
+    details: dict[str, Any] = {"page_id": page.pk, "version": version.number}
+    if scheduled:
+        details["scheduled_by"] = user.get_username() if user is not None else ""
+    if overridden_claims:
+        details["published_anyway"] = [
+            {"field": c["field"], "text": c["text"], "reason": c["reason"]}
+            for c in overridden_claims
+        ]
+    audit.record("beat" if scheduled else user, "page.publish", page.slug, **details)
     if overridden_claims:
         logger.warning(
             "Result page %s v%s published anyway by %s at %s despite claims: %s",
@@ -443,11 +477,13 @@ def page_publish(
     return version
 
 
-def page_unpublish(*, page: ResultPage) -> None:
+@transaction.atomic
+def page_unpublish(*, page: ResultPage, by: Any = None) -> None:
     """Take the page (and all its versions) off the public site; it can be published again."""
     page.state = ResultPage.State.DRAFT
     page.save(update_fields=["state", "updated_at"])
     _poll_results_url_update(page.poll)
+    audit.record(by, "page.unpublish", page.slug, page_id=page.pk)
 
 
 def _poll_results_url_update(poll: Poll) -> None:

@@ -302,6 +302,10 @@ EXPECTED = {
             "result-page-block-delete",
             "result-page-publish",
             "result-page-unpublish",
+            "result-page-schedule",
+            "result-page-unschedule",
+            "result-page-block-edit",
+            "result-page-quote-add",
         ]
     },
     # Published result pages are public; the world's poll has none published: 404 for all.
@@ -347,6 +351,10 @@ PK_OF = {
             "-block-delete",
             "-publish",
             "-unpublish",
+            "-schedule",
+            "-unschedule",
+            "-block-edit",
+            "-quote-add",
         )
     },
 }
