@@ -38,6 +38,7 @@ from .presenting import (
     present,
     thousands,
 )
+from .public_data import page_results
 
 logger = logging.getLogger(__name__)
 
@@ -399,6 +400,8 @@ def page_snapshot(page: ResultPage) -> dict[str, Any]:
         "poll": poll.slug,
         "organisation": poll.organisation,
         "languages": languages,
+        # The same numbers in the results API's shape, for the public JSON.
+        "results": page_results(page),
     }
 
 
