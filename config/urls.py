@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from results import coding_views, page_editor_views, page_views
+from results import coding_views, page_editor_views, page_views, public_views
 from results import views as result_views
 
 urlpatterns = [
@@ -13,13 +13,37 @@ urlpatterns = [
     path("s/<str:token>/draft/", poll_views.answer_draft, name="answer-draft"),
     path("p/<slug:slug>/", poll_views.open_answer, name="open-answer"),
     path("", include("polls.fieldwork.urls")),
-    path("r/<slug:page_slug>/", page_views.public_page, name="result-page-public"),
+    path("r/<slug:page_slug>/", public_views.public_page, name="result-page-public"),
     path(
         "r/<slug:page_slug>/v<int:number>/",
-        page_views.public_page,
+        public_views.public_page,
         name="result-page-version",
     ),
-    path("r/<slug:page_slug>/data.json", page_views.public_page_json, name="result-page-json"),
+    path(
+        "r/<slug:page_slug>/data.json",
+        public_views.PublicPageJson.as_view(),
+        name="result-page-json",
+    ),
+    path(
+        "r/<slug:page_slug>/v<int:number>/data.json",
+        public_views.PublicPageJson.as_view(),
+        name="result-page-version-json",
+    ),
+    path(
+        "r/<slug:page_slug>/embed/<int:block>/",
+        public_views.public_embed,
+        name="result-page-embed",
+    ),
+    path(
+        "r/<slug:page_slug>/v<int:number>/embed/<int:block>/",
+        public_views.public_embed,
+        name="result-page-version-embed",
+    ),
+    path(
+        "r/<slug:page_slug>/v<int:number>/chart-<int:block>-<int:part>.<slug:language>.png",
+        public_views.chart_image,
+        name="result-page-chart-image",
+    ),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/polls/<slug:slug>/pages/", page_views.result_pages, name="result-pages"),

@@ -32,6 +32,26 @@ class ResultsConfig(AppConfig):
                 )
         responses_imported.connect(_imported, dispatch_uid="results-responses-imported")
         response_written.connect(_written, dispatch_uid="results-response-written")
+        _connect_public_cache()
+
+
+def _connect_public_cache() -> None:
+    """A published page is served from the cache; a change of a page or a version forgets it."""
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from . import public_cache
+    from .models import ResultPage, ResultPageVersion
+
+    pre_save.connect(public_cache.remember_slug, sender=ResultPage, dispatch_uid="public-pre")
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(
+            public_cache.forget_page, sender=ResultPage, dispatch_uid=f"public-page-{name}"
+        )
+        signal.connect(
+            public_cache.forget_version,
+            sender=ResultPageVersion,
+            dispatch_uid=f"public-version-{name}",
+        )
 
 
 def _changed(poll_id) -> None:

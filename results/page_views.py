@@ -6,12 +6,10 @@ import copy
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -23,12 +21,10 @@ from staff.access import editor_required, reach
 from staff.models import AuditEntry
 
 from .forms import ResultBlockForm, ResultPageForm
-from .models import ResultBlock, ResultPage, ResultPageVersion
+from .models import ResultBlock, ResultPage
 from .page_claims import headline_suggestions, page_claims
 from .page_editor_views import quote_picker
 from .publishing import page_publish, page_snapshot, page_unpublish
-
-PUBLIC_SECONDS = 300
 
 
 def _language() -> str:
@@ -44,45 +40,6 @@ def article_context(snapshot: dict[str, Any], language: str) -> dict[str, Any]:
         if block.get("kind") == "coded":
             block["figure_id"] = f"figure-{b}-1"
     return {"page": snapshot, "data": data}
-
-
-def _public_key(page: ResultPage, number: int, latest: int, language: str) -> str:
-    # A version never changes: its rendering is cached for good (a newer version changes
-    # only its link to the latest, hence `latest` in the key).
-    return f"result-page:{page.pk}:v{number}:of{latest}:{language}"
-
-
-def public_page(request, page_slug: str, number: int | None = None):
-    """Permission: public (anonymous). A published page: its newest version, or version
-    `number` at /r/<slug>/v<n>/. Rendered from the frozen snapshot only, never from live data;
-    no staff data or links; the same HTML for everyone, so it is cached."""
-    page = ResultPage.objects.filter(slug=page_slug, state=ResultPage.State.PUBLISHED).first()
-    if page is None:
-        raise Http404
-    versions = ResultPageVersion.objects.filter(page=page)
-    latest = versions.order_by("-number").values_list("number", flat=True).first()
-    if latest is None:
-        raise Http404
-    wanted = latest if number is None else number
-    language = _language()
-    key = _public_key(page, wanted, latest, language)
-    html = cache.get(key)
-    if html is None:
-        version = versions.filter(number=wanted).first()
-        if version is None:
-            raise Http404
-        context = article_context(version.snapshot, language)
-        context.update(
-            version_number=version.number,
-            published_at=version.published_at,
-            older_link=f"/r/{page.slug}/" if wanted != latest else "",
-            LANGUAGE_CODE=language,
-        )
-        html = render_to_string("results/pages/public_page.html", context)
-        cache.set(key, html, None)
-    response = HttpResponse(html)
-    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
-    return response
 
 
 # --------------------------------------------------------------------------- the editor
@@ -249,21 +206,3 @@ def result_page_unpublish(request, slug: str, pk: int):
     page_unpublish(page=page, by=request.user)
     messages.success(request, _("The page is no longer public."))
     return redirect("result-page-edit", poll.slug, page.pk)
-
-
-def public_page_json(request, page_slug: str):
-    """Permission: public (anonymous). The newest published version of a page as JSON: its
-    texts, and per language every block's numbers and the method box, exactly as frozen (small
-    groups are already suppressed in the snapshot). ETag from the version; 304 when unchanged."""
-    page = ResultPage.objects.filter(slug=page_slug, state=ResultPage.State.PUBLISHED).first()
-    version = page.latest_version() if page is not None else None
-    if page is None or version is None:
-        raise Http404
-    tag = f'"result-page-{page.pk}-v{version.number}"'
-    if tag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = JsonResponse(version.snapshot, json_dumps_params={"ensure_ascii": False})
-    response["ETag"] = tag
-    patch_cache_control(response, public=True, max_age=PUBLIC_SECONDS)
-    return response

@@ -39,6 +39,7 @@ from .presenting import (
     present,
     thousands,
 )
+from .public_data import page_results
 
 logger = logging.getLogger(__name__)
 
@@ -417,6 +418,8 @@ def page_snapshot(page: ResultPage) -> dict[str, Any]:
         "poll": poll.slug,
         "organisation": poll.organisation,
         "languages": languages,
+        # The same numbers in the results API's shape, for the public JSON.
+        "results": page_results(page),
     }
 
 

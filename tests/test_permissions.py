@@ -312,6 +312,10 @@ EXPECTED = {
     "result-page-public": {role: 404 for role in ROLES},
     "result-page-version": {role: 404 for role in ROLES},
     "result-page-json": {role: 404 for role in ROLES},
+    "result-page-version-json": {role: 404 for role in ROLES},
+    "result-page-embed": {role: 404 for role in ROLES},
+    "result-page-version-embed": {role: 404 for role in ROLES},
+    "result-page-chart-image": {role: 404 for role in ROLES},
     # The API (DRF, session login): Editor or Admin; others get 403, not a login redirect.
     "api-poll-results": {
         "anonymous": 403,
