@@ -256,6 +256,7 @@ EXPECTED = {
             "studio-preview",
             "studio-test",
             "studio-duplicate",
+            "studio-wave-links",
             "studio-export",
         ]
     },
