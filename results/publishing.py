@@ -38,6 +38,7 @@ from .presenting import (
     present,
     thousands,
 )
+from .trends import trend_block
 
 logger = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ def _block(
     if block.kind == ResultBlock.Kind.QUOTE:
         return {"kind": "quote", "text": block.text}
     if block.kind == ResultBlock.Kind.TREND:
-        return {"kind": "trend"}
+        return trend_block(block.question, language)
     shown = results.get(block.by, block.weighted)
     if isinstance(shown, str):
         return {"kind": "error", "message": shown}
