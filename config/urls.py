@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from results import coding_views, page_editor_views, page_views, public_views
+from results import coding_views, page_editor_views, page_views, public_views, trend_views
 from results import views as result_views
 
 urlpatterns = [
@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
+    path("staff/polls/<slug:slug>/trends/", trend_views.poll_trends_page, name="poll-trends"),
     path("staff/polls/<slug:slug>/pages/", page_views.result_pages, name="result-pages"),
     path(
         "staff/polls/<slug:slug>/pages/<int:pk>/",

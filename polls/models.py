@@ -368,6 +368,41 @@ class Option(Translated, models.Model):
         return self.tr("label")
 
 
+class OptionLink(models.Model):
+    """For trends: which option of the previous wave's question an option continues, where
+    the wording or the codes changed between waves (polls.authoring.wave_links). An option
+    without a row continues the previous wave's option of the same code (else of the same
+    order); a row without a predecessor says the option is new in this wave. One to one: an
+    old option continues in at most one new option (merged options are not compared)."""
+
+    option = models.OneToOneField(Option, on_delete=models.CASCADE, related_name="wave_link")
+    predecessor = models.ForeignKey(
+        Option,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="successor_links",
+        verbose_name=_("same answer in the previous wave"),
+    )
+
+    class Meta:
+        verbose_name = _("answer linked across waves")
+        verbose_name_plural = _("answers linked across waves")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor"],
+                condition=Q(predecessor__isnull=False),
+                name="option_link_predecessor_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(predecessor=F("option")), name="option_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.option_id} <- {self.predecessor_id}"
+
+
 class TextEdit(models.Model):
     """A change to a Swedish or English text of a poll that already has responses: typo fixes
     stay possible after the structure is locked, and each is kept here for the record."""

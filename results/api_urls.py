@@ -4,9 +4,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from .api import IsEditorOrAdmin, PollResultsView
+from .trend_api import SeriesTrendsView
 
 urlpatterns = [
     path("polls/<slug:slug>/results/", PollResultsView.as_view(), name="api-poll-results"),
+    path("series/<slug:series>/trends/", SeriesTrendsView.as_view(), name="api-series-trends"),
     # Permission: Editor or Admin, as the API itself.
     path(
         "schema/",

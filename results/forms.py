@@ -83,10 +83,12 @@ class ResultBlockForm(forms.ModelForm):
     def clean(self):
         data = super().clean() or {}
         kind, question = data.get("kind"), data.get("question")
-        if kind in ("chart", "coded", "key_figure") and question is None:
+        if kind in ("chart", "coded", "key_figure", "trend") and question is None:
             self.add_error("question", _("Choose the question this block shows."))
         if kind == "coded" and question is not None and question.kind != "text":
             self.add_error("question", _("A top list shows a coded open question."))
+        if kind == "trend" and question is not None and question.predecessor_id is None:
+            self.add_error("question", _("A trend shows a question linked to a previous wave."))
         if kind == "key_figure" and not data.get("option_code"):
             self.add_error("option_code", _("Give the code of the answer the key figure shows."))
         if kind in ("text", "quote") and not data.get("text"):

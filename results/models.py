@@ -199,7 +199,7 @@ class ResultBlock(models.Model):
         KEY_FIGURE = "key_figure", _("key figure")
         TEXT = "text", _("text")
         QUOTE = "quote", _("quote")
-        TREND = "trend", _("trend (coming)")
+        TREND = "trend", _("trend across waves")
 
     page = models.ForeignKey(ResultPage, on_delete=models.CASCADE, related_name="blocks")
     order = models.PositiveIntegerField(_("order"), default=0)

@@ -37,7 +37,7 @@ def article_context(snapshot: dict[str, Any], language: str) -> dict[str, Any]:
     for b, block in enumerate(data["blocks"], start=1):
         for p, part in enumerate(block.get("parts", []), start=1):
             part["figure_id"] = f"figure-{b}-{p}"
-        if block.get("kind") == "coded":
+        if block.get("kind") in ("coded", "trend"):
             block["figure_id"] = f"figure-{b}-1"
     return {"page": snapshot, "data": data}
 

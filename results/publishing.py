@@ -40,6 +40,7 @@ from .presenting import (
     thousands,
 )
 from .public_data import page_results
+from .trends import trend_block
 
 logger = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ def _block(
     if block.kind == ResultBlock.Kind.QUOTE:
         return {"kind": "quote", "text": block.text}
     if block.kind == ResultBlock.Kind.TREND:
-        return {"kind": "trend"}
+        return trend_block(block.question, language)
     shown = results.get(block.by, block.weighted)
     if isinstance(shown, str):
         return {"kind": "error", "message": shown}

@@ -80,6 +80,23 @@ EXPECTED = {
         "staff_no_role": 403,
         "inactive": LOGIN,
     },
+    "poll-trends": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    # The world's poll is in no series: an unknown series is 404 (with its reason).
+    "api-series-trends": {
+        "anonymous": 403,
+        "member": 403,
+        "editor": 404,
+        "admin": 404,
+        "staff_no_role": 403,
+        "inactive": 403,
+    },
     # A forged opt-out link is the "link does not work" page; the webhook takes only POST.
     "opt-out": {role: 404 for role in ROLES},
     "bounce-webhook": {role: 405 for role in ROLES},
@@ -256,6 +273,7 @@ EXPECTED = {
             "studio-preview",
             "studio-test",
             "studio-duplicate",
+            "studio-wave-links",
             "studio-export",
         ]
     },

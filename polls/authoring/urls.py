@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, wave_views
 
 urlpatterns = [
     path("", views.poll_list, name="studio-polls"),
@@ -31,5 +31,6 @@ urlpatterns = [
     path("<slug:slug>/preview/", views.preview, name="studio-preview"),
     path("<slug:slug>/test/", views.test_run, name="studio-test"),
     path("<slug:slug>/duplicate/", views.duplicate, name="studio-duplicate"),
+    path("<slug:slug>/waves/", wave_views.wave_links, name="studio-wave-links"),
     path("<slug:slug>/export.json", views.export, name="studio-export"),
 ]
