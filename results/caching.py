@@ -266,12 +266,13 @@ def cached_poll_results(
     weight_by: Sequence[str] | None = None,
     ci: str | None = None,
     level: float | None = None,
+    ci_df: str | None = None,
     params: ResultParams | None = None,
 ) -> PollResults:
     """`results.estimation.poll_results`, cached per poll generation and parameters."""
     if params is None:
         params = resolve_params(
-            poll, by=by, weights=weights, weight_by=weight_by, ci=ci, level=level
+            poll, by=by, weights=weights, weight_by=weight_by, ci=ci, level=level, ci_df=ci_df
         )
     key = poll_key(poll, "results", params)
     results = cache.get(key)

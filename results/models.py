@@ -26,6 +26,10 @@ class ResultSettings(models.Model):
         WALD = "wald", _("Wald")
         LOGIT = "logit", _("logit")
 
+    class CiDf(models.TextChoices):
+        NORMAL = "normal", _("normal (z)")
+        T = "t", _("Student's t, with the subgroup's degrees of freedom")
+
     class DontKnow(models.TextChoices):
         INCLUDE = "include", _("counted in the shares")
         EXCLUDE = "exclude", _("left out of the shares")
@@ -44,6 +48,16 @@ class ResultSettings(models.Model):
         _("confidence interval"), max_length=16, choices=CiMethod.choices, default=CiMethod.WILSON
     )
     level = models.FloatField(_("confidence level"), default=0.95)
+    ci_df = models.CharField(
+        _("interval quantile"),
+        max_length=8,
+        choices=CiDf.choices,
+        default=CiDf.NORMAL,
+        help_text=_(
+            "t: Student's t with the respondents in the domain minus strata as degrees of "
+            "freedom (wider intervals for small subgroups)."
+        ),
+    )
     dont_know = models.CharField(
         _("“don't know” answers"),
         max_length=16,
@@ -75,6 +89,10 @@ class ResultSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(dont_know__in=["include", "exclude"]),
                 name="result_settings_dont_know_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ci_df__in=["normal", "t"]),
+                name="result_settings_ci_df_valid",
             ),
         ]
 

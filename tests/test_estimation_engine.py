@@ -180,7 +180,7 @@ def test_the_reference_was_made_with_the_survey_package():
     assert ref["survey_version"].count(".") >= 1
     assert ref["population"] == sample().population == 6200
     assert ref["ids"] == sample().ids
-    assert len(ESTIMATES) == 520 and len(COMPARISONS) == 320
+    assert len(ESTIMATES) == 520 and len(COMPARISONS) == 640
 
 
 @pytest.mark.parametrize("record", ESTIMATES, ids=_estimate_id)
@@ -769,3 +769,111 @@ def test_shares_add_up_and_intervals_hold_their_estimate(data, method, level, ex
         region = share_estimates(d, data["answer"], data["region"] == "r0", method=method)
         assert math.fsum(e.share for e in region) == pytest.approx(1.0, abs=1e-12)
         assert all(0.0 <= e.ci_low <= e.share <= e.ci_high <= 1.0 for e in region)
+
+
+# --------------------------------------------------------------------------- pairs, t intervals
+
+
+PAIR_FAMILIES = sorted(
+    {
+        (r["design"], r["variable"], r["by"], r["exclude_vet_ej"])
+        for r in COMPARISONS
+        if r["versus"] is not None
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "family", PAIR_FAMILIES, ids=lambda f: f"{f[0]}:{f[1]}:{f[2]}{'-vetej' if f[3] else ''}"
+)
+def test_every_pair_of_groups_matches_r_with_holm_over_the_pairs(family):
+    """compare_breakdown(versus="pairwise"): each pair's difference and design-based SE as
+    svyby(covmat = TRUE) / svyglm(y ~ 0 + group) with svycontrast give them, the z test's p
+    and Holm's adjustment over the breakdown's pairs (p.adjust(method = "holm"))."""
+    name, variable, by, exclude = family
+    s = sample()
+    tolerance = TOLERANCE[name]
+    expected = {
+        (r["group"], r["versus"]): r
+        for r in COMPARISONS
+        if (r["design"], r["variable"], r["by"], r["exclude_vet_ej"]) == family and r["versus"]
+    }
+    levels = (
+        ["Norr", "Mitt", "Syd", "Stockholm"] if by == "region" else ["Kommun", "Region", "Privat"]
+    )
+    y = (s.answer == variable).astype(float)
+    found = compare_breakdown(
+        design(name),
+        y,
+        s.by(by),
+        domain=s.mask(None, None, exclude),
+        versus="pairwise",
+        levels=levels,
+    )
+    assert len(found) == len(expected) == len(levels) * (len(levels) - 1) // 2
+    for pair in found:
+        want = expected[(pair.group, pair.versus)]
+        assert want["se_svyglm"] == pytest.approx(want["se"], abs=1e-9)
+        assert pair.comparison.difference == pytest.approx(want["difference"], abs=tolerance)
+        assert pair.comparison.se == pytest.approx(want["se"], abs=tolerance)
+        assert pair.comparison.p_value == pytest.approx(want["p_value"], abs=tolerance)
+        assert pair.p_adjusted == pytest.approx(want["p_holm"], abs=tolerance)
+        assert pair.significant == (want["p_holm"] <= 0.05)
+
+
+def test_some_pair_differs_and_holm_changes_a_verdict():
+    """The reference holds pairs on both sides of 5 % and one whose raw p is below it while
+    Holm's is not: the adjustment is not idle."""
+    pairs = [r for r in COMPARISONS if r["versus"] is not None]
+    assert any(r["p_holm"] <= 0.05 for r in pairs)
+    assert any(r["p_value"] <= 0.05 < r["p_holm"] for r in pairs)
+
+
+T_INTERVALS = reference()["t_intervals"]
+
+
+def _interval_id(record: dict[str, Any]) -> str:
+    return f"{_estimate_id(record)}:{record['method']}"
+
+
+@pytest.mark.parametrize("record", T_INTERVALS, ids=_interval_id)
+def test_t_based_intervals_match_svyciprop_and_confint_with_degf(record):
+    s = sample()
+    d = design(record["design"])
+    mask = s.mask(record["by"], record["level"], record["exclude_vet_ej"])
+    tolerance = TOLERANCE[record["design"]]
+    assert d.degrees_of_freedom(mask) == record["df"]
+    if record["kind"] == "mean":
+        mean = mean_estimate(d, s.score, mask, ci_df="t")
+        got = (mean.mean, mean.ci_low, mean.ci_high, mean.df)
+    else:
+        options = reference()["options"]
+        asked = options[:4] if record["exclude_vet_ej"] else options
+        estimates = share_estimates(
+            d, s.answer, mask, options=asked, method=record["method"], ci_df="t"
+        )
+        e = estimates[asked.index(record["variable"])]
+        got = (e.share, e.ci_low, e.ci_high, e.df)
+        if record["method"] == "logit" and e.share in (0.0, 1.0):
+            # R's logit interval collapses where nobody (everybody) in the domain chose the
+            # option; the engine's convention is Wilson there, an interval with width.
+            assert record["ci_high"] - record["ci_low"] < 1e-9
+            assert e.ci_high - e.ci_low > 0.01 and e.share in (e.ci_low, e.ci_high)
+            return
+    low, high = record["ci_low"], record["ci_high"]
+    if record["kind"] == "share":  # a share's interval is clipped to 0-100 %, R's is not
+        low, high = max(low, 0.0), min(high, 1.0)
+    assert got[0] == pytest.approx(record["estimate"], abs=tolerance)
+    assert got[1] == pytest.approx(low, abs=tolerance)
+    assert got[2] == pytest.approx(high, abs=tolerance)
+    assert got[3] == record["df"]
+
+
+def test_t_intervals_are_wider_than_normal_ones_in_a_small_group():
+    s = sample()
+    mask = s.mask("region", "Norr", False)
+    normal = share_estimates(design("poststrat"), s.answer, mask, method="wald")[0]
+    t = share_estimates(design("poststrat"), s.answer, mask, method="wald", ci_df="t")[0]
+    assert t.share == normal.share and t.se == normal.se
+    assert t.ci_low < normal.ci_low and t.ci_high > normal.ci_high
+    assert normal.df is None and t.df == int(mask.sum()) - 3  # three sector cells in Norr

@@ -632,3 +632,118 @@ def test_the_answers_are_counted_in_one_query(db, django_assert_num_queries):
         data = load_poll_data(seeded.poll, questions, profiles=True)
     assert data.n == seeded.n
     assert len(data.profiles) == len(SAMPLE_CELLS)
+
+
+# --------------------------------------------------------------------------- pairs, t intervals
+
+
+def check_pairs(design, total_options, y_columns, domain, groups, codes, level, threshold):
+    """Every pair of shown groups per option, against compare_breakdown(versus="pairwise")."""
+    present = sorted({g for g, inside in zip(groups, domain, strict=True) if inside})
+    hidden = suppress({g: int(((groups == g) & domain).sum()) for g in present}, threshold)
+    for j, code in enumerate(codes):
+        expected = {
+            (c.group, c.versus): c
+            for c in compare_breakdown(
+                design,
+                y_columns[:, j],
+                groups,
+                domain=domain,
+                hidden=hidden,
+                level=level,
+                versus="pairwise",
+            )
+        }
+        pairs = {(p.group, p.versus): p for p in total_options[j].pairs}
+        assert pairs.keys() == expected.keys(), code
+        for key, pair in pairs.items():
+            want = expected[key]
+            assert same(pair.difference, want.comparison.difference), (code, key)
+            assert same(pair.se, want.comparison.se), (code, key)
+            assert pair.p_value == pytest.approx(want.comparison.p_value, rel=1e-7)
+            assert pair.p_adjusted == pytest.approx(want.p_adjusted, rel=1e-7)
+            assert pair.significant == want.significant
+            assert same(pair.share - pair.versus_share, pair.difference)
+
+
+@pytest.mark.parametrize(("weights", "weight_by"), WEIGHTINGS)
+def test_every_pair_of_groups_matches_the_survey_comparisons(db, weights, weight_by):
+    seeded = seeded_poll()
+    ResultSettings.objects.create(poll=seeded.poll, dont_know="exclude")
+    results = poll_results(poll=seeded.poll, by="region", weights=weights, weight_by=weight_by)
+    by_sector = poll_results(poll=seeded.poll, by="sektor", weights=weights, weight_by=weight_by)
+    design = oracle_design(seeded, weights, weight_by)
+    threshold = seeded.poll.min_cell_size
+    for result, name in ((results, "region"), (by_sector, "sektor")):
+        by_code = {q.question.code: q for q in result.questions}
+        groups = seeded.labels(name)
+        answers = [p["enig"] for p in seeded.people]
+        domain = np.array([a in ("ja", "nej") for a in answers])
+        y = indicators(answers, ["ja", "nej"])
+        check_pairs(
+            design, by_code["enig"].options, y, domain, groups, ["ja", "nej"], 0.95, threshold
+        )
+        codes = ["tid", "resurser", "admin"]
+        ticked = [p["atgarder"] or [] for p in seeded.people]
+        domain = np.array([bool(t) and "vet_ej" not in t for t in ticked])
+        y = np.array([[c in t for c in codes] for t in ticked], dtype=float)
+        check_pairs(design, by_code["atgarder"].options, y, domain, groups, codes, 0.95, threshold)
+    # three sectors: three pairs per option; the means of a number question have theirs too
+    by_code = {q.question.code: q for q in by_sector.questions}
+    assert len(by_code["enig"].options[0].pairs) == 3
+    answers = [p["arenden"] for p in seeded.people]
+    valued = np.array([a is not None for a in answers])
+    values = np.array([a or 0 for a in answers], dtype=float)
+    expected = {
+        (c.group, c.versus): c
+        for c in compare_breakdown(
+            design, values, seeded.labels("sektor"), domain=valued, versus="pairwise"
+        )
+    }
+    mean_pairs = {(p.group, p.versus): p for p in by_code["arenden"].total.mean_pairs}
+    assert mean_pairs.keys() == expected.keys()
+    for key, pair in mean_pairs.items():
+        assert same(pair.se, expected[key].comparison.se)
+        assert pair.p_adjusted == pytest.approx(expected[key].p_adjusted, rel=1e-7)
+    # Kommun (60 % ja) and Stat (20 %) differ clearly; the test is not idle
+    ja = {(p.group, p.versus): p for p in by_code["enig"].options[0].pairs}
+    assert ja[("Kommun", "Stat")].significant
+
+
+@pytest.mark.parametrize(("weights", "weight_by"), WEIGHTINGS)
+def test_t_based_intervals_reach_every_group(db, weights, weight_by):
+    seeded = seeded_poll()
+    ResultSettings.objects.create(poll=seeded.poll, ci_df="t")
+    design = oracle_design(seeded, weights, weight_by)
+    sektor = seeded.labels("sektor")
+    for ci in ("wilson", "wald", "logit"):
+        results = poll_results(
+            poll=seeded.poll, by="sektor", weights=weights, weight_by=weight_by, ci=ci
+        )
+        assert results.params.ci_df == "t"
+        enig = results.questions[0]
+        answers = [p["enig"] for p in seeded.people]
+        domain = np.array([a is not None for a in answers])
+        y = indicators(answers, ["ja", "nej", "vet_ej"])
+        expected = share_estimates(design, y, domain, method=ci, ci_df="t")
+        assert_shares(enig.options, expected)
+        assert enig.options[0].estimate.df == design.degrees_of_freedom(domain)
+        for group in enig.groups:
+            inside = domain & (sektor == group.group)
+            expected = share_estimates(design, y, inside, method=ci, ci_df="t")
+            assert_shares(group.table.options, expected)
+            assert group.table.options[0].estimate.df == design.degrees_of_freedom(inside)
+    arenden = next(q for q in results.questions if q.question.code == "arenden")
+    answers = [p["arenden"] for p in seeded.people]
+    valued = np.array([a is not None for a in answers])
+    values = np.array([a or 0 for a in answers], dtype=float)
+    assert_mean(arenden.total.mean, mean_estimate(design, values, valued, ci_df="t"))
+    stat = next(g.table for g in arenden.groups if g.group == "Stat")
+    normal = poll_results(
+        poll=seeded.poll, by="sektor", weights=weights, weight_by=weight_by, ci_df="normal"
+    )
+    arenden_normal = next(q for q in normal.questions if q.question.code == "arenden")
+    stat_normal = next(g.table for g in arenden_normal.groups if g.group == "Stat")
+    # the smallest group's interval is wider with t, around the same mean
+    assert stat.mean.mean == pytest.approx(stat_normal.mean.mean)
+    assert stat.mean.ci_high - stat.mean.ci_low > stat_normal.mean.ci_high - stat_normal.mean.ci_low

@@ -1,10 +1,11 @@
 """The first step: what to estimate. `resolve_params` checks the parameters given (by, weights,
-weight_by, ci, level) against the poll and fills in the rest from its `ResultSettings`; bad ones
-raise `ResultsError` with a message for staff, naming the parameter."""
+weight_by, ci, level, ci_df, dont_know, dont_know_by_question) against the poll and fills in the
+rest from its `ResultSettings`; bad ones raise `ResultsError` with a message for staff, naming
+the parameter."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -13,9 +14,10 @@ from django.utils.translation import gettext as _
 from polls.models import Poll
 
 from ..models import ResultSettings
-from ..stats.proportions import METHODS
+from ..stats.proportions import CI_DF, METHODS
 
 __all__ = [
+    "DONT_KNOW_CHOICES",
     "LEVEL_RANGE",
     "WEIGHTINGS",
     "ResultParams",
@@ -26,6 +28,7 @@ __all__ = [
 
 WEIGHTINGS: Final[tuple[str, ...]] = ("none", "poststrat", "rake")
 LEVEL_RANGE: Final = (0.5, 0.999)
+DONT_KNOW_CHOICES: Final[tuple[str, ...]] = ("include", "exclude")
 
 
 class ResultsError(Exception):
@@ -51,10 +54,14 @@ class ResultParams:
     level: float = 0.95
     dont_know: str = "include"
     dont_know_by_question: tuple[tuple[str, str], ...] = ()
+    ci_df: str = "normal"  # "t": Student's t with the domain's degrees of freedom
+
+    def dont_know_choice(self, question_code: str) -> str:
+        """include or exclude: the question's own choice, else the poll's."""
+        return dict(self.dont_know_by_question).get(question_code, self.dont_know)
 
     def excludes_dont_know(self, question_code: str) -> bool:
-        choice = dict(self.dont_know_by_question).get(question_code, self.dont_know)
-        return choice == ResultSettings.DontKnow.EXCLUDE
+        return self.dont_know_choice(question_code) == ResultSettings.DontKnow.EXCLUDE
 
     @property
     def variables(self) -> list[str]:
@@ -77,8 +84,13 @@ def resolve_params(
     weight_by: Sequence[str] | None = None,
     ci: str | None = None,
     level: float | None = None,
+    ci_df: str | None = None,
+    dont_know: str | None = None,
+    dont_know_by_question: Mapping[str, str] | None = None,
 ) -> ResultParams:
-    """The parameters to estimate with: those given, the rest from the poll's settings."""
+    """The parameters to estimate with: those given, the rest from the poll's settings.
+    `dont_know_by_question` (question code → include or exclude) is laid over the settings'
+    own per-question choices."""
     settings = ResultSettings.for_poll(poll)
     weights = settings.weighting if weights is None else weights
     if weights not in WEIGHTINGS:
@@ -92,6 +104,35 @@ def resolve_params(
             _("Unknown interval method “%(value)s”: use wilson, wald or logit.") % {"value": ci},
             param="ci",
         )
+    ci_df = settings.ci_df if ci_df is None else ci_df
+    if ci_df not in CI_DF:
+        raise ResultsError(
+            _("Unknown interval quantile “%(value)s”: use normal or t.") % {"value": ci_df},
+            param="ci_df",
+        )
+    dont_know = settings.dont_know if dont_know is None else dont_know
+    if dont_know not in DONT_KNOW_CHOICES:
+        raise ResultsError(
+            _("Unknown “don't know” choice “%(value)s”: use include or exclude.")
+            % {"value": dont_know},
+            param="dont_know",
+        )
+    by_question = dict(settings.dont_know_by_question)
+    if dont_know_by_question:
+        codes = set(poll.questions.values_list("code", flat=True))
+        for code, choice in dont_know_by_question.items():
+            if code not in codes:
+                raise ResultsError(
+                    _("The poll has no question with the code “%(code)s”.") % {"code": code},
+                    param="dont_know_q",
+                )
+            if choice not in DONT_KNOW_CHOICES:
+                raise ResultsError(
+                    _("Unknown “don't know” choice “%(value)s”: use include or exclude.")
+                    % {"value": choice},
+                    param="dont_know_q",
+                )
+            by_question[code] = choice
     level = settings.level if level is None else level
     if (
         isinstance(level, bool)
@@ -147,6 +188,12 @@ def resolve_params(
         weight_by=chosen,
         ci=str(ci),
         level=float(level),
-        dont_know=str(settings.dont_know),
-        dont_know_by_question=tuple(sorted(settings.dont_know_by_question.items())),
+        dont_know=str(dont_know),
+        # only the choices that differ from the poll-wide one matter (and key the cache)
+        dont_know_by_question=tuple(
+            sorted(
+                (code, str(choice)) for code, choice in by_question.items() if choice != dont_know
+            )
+        ),
+        ci_df=str(ci_df),
     )

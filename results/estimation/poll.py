@@ -33,11 +33,14 @@ def poll_results(
     weight_by: Sequence[str] | None = None,
     ci: str | None = None,
     level: float | None = None,
+    ci_df: str | None = None,
 ) -> PollResults:
     """Every question's estimates (see the module docstring), computed now: no cache (for that,
     `results.caching.cached_poll_results`). Parameters left out come from the poll's
     `ResultSettings`. Raises `ResultsError`."""
-    params = resolve_params(poll, by=by, weights=weights, weight_by=weight_by, ci=ci, level=level)
+    params = resolve_params(
+        poll, by=by, weights=weights, weight_by=weight_by, ci=ci, level=level, ci_df=ci_df
+    )
     return compute_poll_results(poll=poll, params=params)
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "GroupInfo",
     "GroupTable",
     "OptionResult",
+    "PairDifference",
     "PollResults",
     "QuestionResult",
     "RowResult",
@@ -36,6 +37,23 @@ class GroupDifference:
 
 
 @dataclass(frozen=True)
+class PairDifference:
+    """Two groups of a breakdown against each other: the difference of their domain estimates
+    with its design-based SE (covariance included), two-sided z test, Holm over every pair of
+    the breakdown's groups (for one option, or the mean)."""
+
+    group: str
+    versus: str
+    share: float  # the group's share (or mean)
+    versus_share: float  # the other group's
+    difference: float  # share - versus_share
+    se: float
+    p_value: float
+    p_adjusted: float  # Holm, over the pairs
+    significant: bool  # after Holm; False: the difference is within the margin of error
+
+
+@dataclass(frozen=True)
 class OptionResult:
     """One option (or scale point) of a table."""
 
@@ -46,6 +64,8 @@ class OptionResult:
     difference: GroupDifference | None = None  # in a breakdown's group
     mean_rank: MeanEstimate | None = None  # ranking: the mean place among those ranking it
     mean_rank_difference: GroupDifference | None = None
+    # in the total of a breakdown: every pair of shown groups for this option
+    pairs: tuple[PairDifference, ...] = ()
 
     @property
     def label(self) -> str:
@@ -67,6 +87,7 @@ class Table:
     mean: MeanEstimate | None = None  # scale, number
     mean_difference: GroupDifference | None = None
     suppressed: bool = False  # fewer respondents than the poll's threshold (or complementary)
+    mean_pairs: tuple[PairDifference, ...] = ()  # a breakdown's total: every pair, the mean
 
 
 @dataclass(frozen=True)

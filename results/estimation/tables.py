@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -20,7 +20,7 @@ from ..stats.profiles import ProfileDesign, column_estimates, column_mean, colum
 from ..stats.weighting import FloatArray, IntArray
 from .loading import Atoms
 from .parameters import ResultParams
-from .result_types import GroupDifference, GroupTable, OptionResult, Table
+from .result_types import GroupDifference, GroupTable, OptionResult, PairDifference, Table
 
 __all__ = [
     "Context",
@@ -67,6 +67,12 @@ class Family:
     differences: dict[int, list[GroupDifference | None]]
     kish: float  # of the first column's domain, overall
     group_kish: dict[int, float]
+    # every pair (g, h) of shown groups, g before h, per column (Holm over the pairs)
+    pairs: dict[tuple[int, int], list[PairDifference | None]] = field(default_factory=dict)
+
+    def pairs_of(self, column: int) -> tuple[PairDifference, ...]:
+        found = (row[column] for row in self.pairs.values())
+        return tuple(pair for pair in found if pair is not None)
 
 
 def estimate_family(
@@ -99,8 +105,8 @@ def estimate_family(
 
     def estimate(k: int) -> Any:
         if kind == "share":
-            return column_share(cols, k, ctx.design, ctx.level, ctx.params.ci)
-        return column_mean(cols, k, ctx.level)
+            return column_share(cols, k, ctx.design, ctx.level, ctx.params.ci, ctx.params.ci_df)
+        return column_mean(cols, k, ctx.level, ctx.params.ci_df)
 
     result = Family(
         overall=[estimate(k) for k in range(j)],
@@ -131,12 +137,7 @@ def estimate_family(
                 continue
             difference = float(cols.estimate[k_in] - cols.estimate[k_rest])
             se = math.sqrt(float(difference_variance[s * j + c]))
-            if se > 0.0:
-                z = difference / se
-            else:  # no sampling error: any difference is real, none is none
-                z = 0.0 if difference == 0.0 else math.copysign(math.inf, difference)
-            p_value = math.erfc(abs(z) / math.sqrt(2.0))
-            row.append((float(cols.estimate[k_rest]), difference, se, p_value))
+            row.append((float(cols.estimate[k_rest]), difference, se, _p_value(difference, se)))
         raw[g] = row
     alpha = 1.0 - ctx.level
     for g in shown:
@@ -150,6 +151,89 @@ def estimate_family(
             versus, difference, se, p_value = raw[g][c]  # type: ignore[misc]
             result.differences[g][c] = GroupDifference(
                 versus_share=versus,
+                difference=difference,
+                se=se,
+                p_value=p_value,
+                p_adjusted=p_adj,
+                significant=significant,
+            )
+    result.pairs = _pairs(ctx, shown, j, cols, inside_cols, all_member, profile, count)
+    return result
+
+
+def _p_value(difference: float, se: float) -> float:
+    """Two-sided p of the z test of a difference with standard error `se`."""
+    if se > 0.0:
+        z = difference / se
+    else:  # no sampling error: any difference is real, none is none
+        z = 0.0 if difference == 0.0 else math.copysign(math.inf, difference)
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def _pairs(
+    ctx: Context,
+    shown: Sequence[int],
+    j: int,
+    cols: Any,
+    inside_cols: IntArray,
+    all_member: BoolArray,
+    profile: IntArray,
+    count: FloatArray,
+) -> dict[tuple[int, int], list[PairDifference | None]]:
+    """Every pair of shown groups, per column: the difference of the two domains' estimates with
+    its design-based SE (the linearised variable of the difference, z_g - z_h, so their
+    covariance is included, as svyby(covmat = TRUE) and svycontrast give it), the z test and
+    Holm's adjustment over the pairs of the column (the family)."""
+    pairs = [(a, b) for i, a in enumerate(shown) for b in shown[i + 1 :]]
+    if not pairs:
+        return {}
+    position = {g: s for s, g in enumerate(shown)}
+    first = np.array([inside_cols[position[a] * j + c] for a, _b in pairs for c in range(j)])
+    second = np.array([inside_cols[position[b] * j + c] for _a, b in pairs for c in range(j)])
+    variance = ctx.design.variance(
+        profile,
+        count,
+        all_member[:, first] | all_member[:, second],
+        cols.t[:, first] - cols.t[:, second],
+    )
+    raw: list[list[tuple[float, float, float, float] | None]] = []
+    for p, _pair in enumerate(pairs):
+        row: list[tuple[float, float, float, float] | None] = []
+        for c in range(j):
+            k_a, k_b = first[p * j + c], second[p * j + c]
+            if cols.n[k_a] == 0 or cols.n[k_b] == 0:
+                row.append(None)
+                continue
+            difference = float(cols.estimate[k_a] - cols.estimate[k_b])
+            se = math.sqrt(float(variance[p * j + c]))
+            row.append(
+                (
+                    float(cols.estimate[k_a]),
+                    float(cols.estimate[k_b]),
+                    difference,
+                    se,
+                )
+            )
+        raw.append(row)
+    alpha = 1.0 - ctx.level
+    result: dict[tuple[int, int], list[PairDifference | None]] = {
+        pair: [None] * j for pair in pairs
+    }
+    for c in range(j):
+        tested = [p for p in range(len(pairs)) if raw[p][c] is not None]
+        p_values = [_p_value(raw[p][c][2], raw[p][c][3]) for p in tested]  # type: ignore[index]
+        adjusted = holm_adjusted(p_values)
+        rejected = holm(p_values, alpha) if p_values else []
+        for p, p_value, p_adj, significant in zip(
+            tested, p_values, adjusted, rejected, strict=True
+        ):
+            share, versus_share, difference, se = raw[p][c]  # type: ignore[misc]
+            a, b = pairs[p]
+            result[pairs[p]][c] = PairDifference(
+                group=ctx.groups[a],
+                versus=ctx.groups[b],
+                share=share,
+                versus_share=versus_share,
                 difference=difference,
                 se=se,
                 p_value=p_value,
@@ -226,6 +310,7 @@ def make_tables(
             **sized(n_total, main.kish),
             options=options_for(None),
             mean=means.overall[0] if means is not None else None,
+            mean_pairs=means.pairs_of(0) if means is not None else (),
         )
     groups: list[GroupTable] = []
     if split is None:
@@ -264,6 +349,7 @@ def keyed_options(keys: list[Key], family: Family) -> OptionsFor:
                 point=point,
                 estimate=estimates[i],
                 difference=differences[i] if differences is not None else None,
+                pairs=family.pairs_of(i) if group is None else (),
             )
             for i, (code, option, point) in enumerate(keys)
         ]

@@ -49,6 +49,12 @@ simple random sample of the domain's size from a population of the domain's weig
 without a population (``deff = "replace"``) ``s_w^2 / n_d``. It is NaN where undefined
 (``p`` is 0 or 1, or a single respondent), as in R.
 
+Degrees of freedom (``ci_df = "t"``): as survey's ``degf()`` of the domain (the design's subset),
+the respondents in the domain minus the strata they fall in (cells under ``"poststrat"``, one
+otherwise); the intervals then take Student's t quantile with these degrees of freedom instead of
+the normal's (``svyciprop(..., df = degf(subset))``, ``confint(svymean(...), df = ...)``), which
+widens them for small subgroups. Differences between groups keep the normal test.
+
 Intervals: Wilson (default) at the effective sample size ``n_eff = p(1-p)/SE^2``, or where
 ``p`` is 0 or 1 ``n_d / (kish_deff(w_d) (1 - n/N))`` (infinite for a census); Wald
 ``p ± z SE``; logit ``expit(logit p ± z SE / (p(1-p)))`` (Wilson where ``p`` is 0 or 1).
@@ -66,11 +72,12 @@ import numpy as np
 import numpy.typing as npt
 
 from results.stats.proportions import (
+    CI_DF,
     METHODS,
     ShareEstimate,
+    critical_value,
     interval,
     kish_deff,
-    z_value,
 )
 from results.stats.weighting import (
     FloatArray,
@@ -300,6 +307,16 @@ class Design:
         """``n / kish_deff``."""
         return self.n / self.kish_deff
 
+    def degrees_of_freedom(self, domain: npt.ArrayLike | None = None) -> int:
+        """survey's ``degf()`` of the domain's subset: its respondents minus the strata they
+        are in (the weighting cells under post-stratification; one stratum otherwise)."""
+        mask = np.ones(self.n, dtype=bool) if domain is None else np.asarray(domain, dtype=bool)
+        n_d = int(mask.sum())
+        if self.method == "poststrat":
+            assert self.strata is not None
+            return n_d - int(np.unique(self.strata[mask]).size)
+        return n_d - (1 if n_d else 0)
+
     # ----------------------------------------------------------------------- variance
 
     def covariance(self, influence: npt.ArrayLike) -> FloatArray:
@@ -355,6 +372,7 @@ class DesignShareEstimate(ShareEstimate):
 
     respondents: int  # unweighted respondents in the domain with the option
     deff: float  # svymean's design effect; NaN where undefined (p is 0 or 1, n = 1)
+    df: float | None = None  # degrees of freedom of a t-based interval; None: normal
 
 
 @dataclass(frozen=True)
@@ -368,12 +386,13 @@ class MeanEstimate:
     moe: float  # z * se, in the unit of the variable
     n: int  # respondents in the domain
     deff: float  # NaN where undefined
+    df: float | None = None  # degrees of freedom of a t-based interval; None: normal
 
     @property
     def has_interval(self) -> bool:
         """A single respondent gives no variance to estimate: no interval, not a zero-wide
-        one (pages say "too few answers")."""
-        return self.n >= 2
+        one (pages say "too few answers"); nor does a t-based one without a degree of freedom."""
+        return self.n >= 2 and (self.df is None or self.df >= 1)
 
     @property
     def plus_minus(self) -> float | None:
@@ -488,6 +507,7 @@ def share_estimates(
     options: Sequence[Hashable] | None = None,
     level: float = 0.95,
     method: str = "wilson",
+    ci_df: str = "normal",
 ) -> list[DesignShareEstimate]:
     """Each option's weighted share in the domain, with its design-based SE and interval.
 
@@ -497,12 +517,14 @@ def share_estimates(
     column's share of the domain's respondents; they need not add up to 1). ``domain`` is a
     boolean mask of the respondents to estimate for (default: all); answers outside it are
     ignored, so ``domain = answers != "Vet ej"`` excludes "Vet ej" (and codes outside it may
-    be missing values). ``method`` is ``"wilson"`` (default), ``"wald"`` or ``"logit"``.
+    be missing values). ``method`` is ``"wilson"`` (default), ``"wald"`` or ``"logit"``;
+    ``ci_df = "t"`` takes Student's t quantile with the domain's degrees of freedom.
     """
-    z = z_value(level)
     if method not in METHODS:
         raise DesignError(f"unknown interval method {method!r}; expected one of {METHODS}")
     mask = _domain(design, domain)
+    df = _df(design, mask, ci_df)
+    z = critical_value(level, df)
     values, _ = _indicators(design, y, mask, options)
     n_d = int(mask.sum())
     estimate, influence, w, total = _ratio(design, values, mask)
@@ -528,7 +550,7 @@ def share_estimates(
             n_effective = p * (1.0 - p) / (se * se)
         else:
             n_effective = math.inf
-        shown = interval(p, se=se, n_effective=n_effective, level=level, method=method)
+        shown = interval(p, se=se, n_effective=n_effective, level=level, method=method, df=df)
         results.append(
             DesignShareEstimate(
                 count=p * n_d,
@@ -541,9 +563,16 @@ def share_estimates(
                 n_effective=n_effective,
                 respondents=int(respondents[j]),
                 deff=float(deff[j]),
+                df=df,
             )
         )
     return results
+
+
+def _df(design: Design, mask: BoolArray, ci_df: str) -> float | None:
+    if ci_df not in CI_DF:
+        raise DesignError(f"unknown degrees of freedom {ci_df!r}; expected one of {CI_DF}")
+    return float(design.degrees_of_freedom(mask)) if ci_df == "t" else None
 
 
 def mean_estimate(
@@ -552,14 +581,17 @@ def mean_estimate(
     domain: npt.ArrayLike | None = None,
     *,
     level: float = 0.95,
+    ci_df: str = "normal",
 ) -> MeanEstimate:
-    """Weighted mean of a numeric answer in the domain, its design-based SE and Wald interval.
+    """Weighted mean of a numeric answer in the domain, its design-based SE and Wald interval
+    (with ``ci_df = "t"``: ``mean ± t_df SE``, as ``confint(svymean(...), df = degf(...))``).
 
     Values outside the domain are ignored (they may be NaN: leave the non-answers out of the
     domain).
     """
-    z = z_value(level)
     mask = _domain(design, domain)
+    df = _df(design, mask, ci_df)
+    z = critical_value(level, df)
     array = np.asarray(x, dtype=float)
     if array.shape != (design.n,):
         raise DesignError(f"x must have one value per respondent ({design.n})")
@@ -580,6 +612,7 @@ def mean_estimate(
         moe=z * se,
         n=n_d,
         deff=float(deff[0]),
+        df=df,
     )
 
 

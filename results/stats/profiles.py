@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from results.stats.design import BoolArray, DesignShareEstimate, MeanEstimate
-from results.stats.proportions import interval, z_value
+from results.stats.proportions import critical_value, interval
 from results.stats.weighting import FloatArray, IntArray
 
 __all__ = [
@@ -180,6 +180,11 @@ class Columns:
     kish: FloatArray  # Kish's design effect of the domain's weights
     deff: FloatArray  # svymean's (NaN where undefined)
     t: FloatArray  # weight-free influence per atom and column
+    strata: FloatArray  # strata with respondents in the domain (for survey's degf())
+
+    def degrees_of_freedom(self, k: int) -> float:
+        """survey's ``degf()`` of column k's domain: respondents minus strata."""
+        return float(round(self.n[k]) - self.strata[k])
 
 
 def column_estimates(
@@ -201,16 +206,24 @@ def column_estimates(
             srs = np.where(total > n_d, s2 * (1.0 - n_d / total) / n_d, math.nan)
         deff = np.where((n_d >= 2) & (srs > 0.0), variance / srs, math.nan)
     ones = (cm * (y == 1.0)).sum(axis=0)
-    return Columns(estimate, n_d, ones, variance, kish, deff, t)
+    in_strata = sum_by(design.strata[profile], cm, design.strata_sizes.size)
+    strata = (in_strata > 0).sum(axis=0).astype(float)
+    return Columns(estimate, n_d, ones, variance, kish, deff, t, strata)
 
 
 def column_share(
-    columns: Columns, k: int, design: ProfileDesign, level: float, method: str
+    columns: Columns,
+    k: int,
+    design: ProfileDesign,
+    level: float,
+    method: str,
+    ci_df: str = "normal",
 ) -> DesignShareEstimate | None:
     """Column k as `share_estimates` gives it (None for an empty domain)."""
     n_d = int(round(columns.n[k]))
     if n_d == 0:
         return None
+    df = columns.degrees_of_freedom(k) if ci_df == "t" else None
     ones = columns.ones[k]
     if ones == 0:
         p = 0.0
@@ -226,27 +239,31 @@ def column_share(
         n_effective = p * (1.0 - p) / (se * se)
     else:
         n_effective = math.inf
-    shown = interval(p, se=se, n_effective=n_effective, level=level, method=method)
+    shown = interval(p, se=se, n_effective=n_effective, level=level, method=method, df=df)
     return DesignShareEstimate(
         count=p * n_d,
         share=p,
         se=se,
         ci_low=shown.low,
         ci_high=shown.high,
-        moe_pp=100.0 * z_value(level) * se,
+        moe_pp=100.0 * critical_value(level, df) * se,
         n=n_d,
         n_effective=n_effective,
         respondents=int(round(ones)),
         deff=float(columns.deff[k]),
+        df=df,
     )
 
 
-def column_mean(columns: Columns, k: int, level: float) -> MeanEstimate | None:
+def column_mean(
+    columns: Columns, k: int, level: float, ci_df: str = "normal"
+) -> MeanEstimate | None:
     """Column k as `mean_estimate` gives it (None for an empty domain)."""
     n_d = int(round(columns.n[k]))
     if n_d == 0:
         return None
-    z = z_value(level)
+    df = columns.degrees_of_freedom(k) if ci_df == "t" else None
+    z = critical_value(level, df)
     se = math.sqrt(float(columns.variance[k]))
     mean = float(columns.estimate[k])
     return MeanEstimate(
@@ -257,4 +274,5 @@ def column_mean(columns: Columns, k: int, level: float) -> MeanEstimate | None:
         moe=z * se,
         n=n_d,
         deff=float(columns.deff[k]),
+        df=df,
     )

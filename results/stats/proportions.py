@@ -35,12 +35,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 
 from scipy.special import ndtri as _scipy_ndtri
+from scipy.special import stdtrit as _scipy_stdtrit
 
 __all__ = [
+    "CI_DF",
     "METHODS",
     "Interval",
     "Method",
     "ShareEstimate",
+    "critical_value",
     "format_moe_range_en",
     "format_moe_range_sv",
     "fpc",
@@ -60,11 +63,15 @@ __all__ = [
 
 Method = Literal["wilson", "wald", "logit"]
 METHODS: Final[tuple[str, ...]] = ("wilson", "wald", "logit")
+# The quantile of the intervals: the standard normal's, or Student's t with the design's degrees
+# of freedom (survey's degf(): respondents in the domain minus strata), for small subgroups.
+CI_DF: Final[tuple[str, ...]] = ("normal", "t")
 
 # Relative slack allowed when a (weighted, floating point) count is compared with n.
 _COUNT_TOLERANCE: Final = 1e-9
 
 _ndtri: Callable[[float], float] = _scipy_ndtri
+_stdtrit: Callable[[float, float], float] = _scipy_stdtrit
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,23 @@ def z_value(level: float = 0.95) -> float:
     return float(_ndtri(1.0 - (1.0 - level) / 2.0))
 
 
+def critical_value(level: float = 0.95, df: float | None = None) -> float:
+    """The two-sided quantile of the intervals at ``level``: the standard normal's
+    (:func:`z_value`) without ``df``, else Student's t with ``df`` degrees of freedom (R's
+    ``qt(1 - (1 - level)/2, df)``, as ``confint(..., df = degf(design))`` and
+    ``svyciprop(..., df = degf(design))`` use it). ``df`` below 1 leaves no variance to speak
+    of: the quantile is infinite (the interval is every share).
+    """
+    if df is None or (isinstance(df, float) and math.isinf(df)):
+        return z_value(level)
+    _check_level(level)
+    if not (_is_real(df) and not math.isnan(df)):
+        raise ValueError(f"degrees of freedom must be a number, got {df!r}")
+    if df < 1:
+        return math.inf
+    return float(_stdtrit(float(df), 1.0 - (1.0 - level) / 2.0))
+
+
 def fpc(n: int, population: int | None) -> float:
     """Finite population correction ``1 - n/N`` (1.0 when the population size is unknown)."""
     _check_n(n)
@@ -213,12 +237,15 @@ def srs_share_se(p: float, n: int, population: int | None = None) -> float:
     return math.sqrt(f * spread / (n - 1))
 
 
-def wilson_interval(p: float, n_effective: float, level: float = 0.95) -> Interval:
+def wilson_interval(
+    p: float, n_effective: float, level: float = 0.95, *, df: float | None = None
+) -> Interval:
     """Wilson score interval for share ``p`` observed in ``n_effective`` (possibly fractional,
     possibly infinite) respondents.
 
     With ``n_effective = n`` this is the textbook interval (statsmodels ``method="wilson"``).
-    An infinite ``n_effective`` (a census) gives the degenerate interval ``[p, p]``.
+    An infinite ``n_effective`` (a census) gives the degenerate interval ``[p, p]``. With
+    ``df`` the quantile is Student's t (:func:`critical_value`) instead of the normal's.
     """
     _check_share(p)
     _check_level(level)
@@ -226,7 +253,9 @@ def wilson_interval(p: float, n_effective: float, level: float = 0.95) -> Interv
         raise ValueError(f"effective sample size must be > 0, got {n_effective!r}")
     if math.isinf(n_effective):
         return Interval(p, p)
-    z = z_value(level)
+    z = critical_value(level, df)
+    if math.isinf(z):
+        return Interval(0.0, 1.0)
     z2_n = z * z / n_effective
     denominator = 1.0 + z2_n
     centre = (p + z2_n / 2.0) / denominator
@@ -234,14 +263,18 @@ def wilson_interval(p: float, n_effective: float, level: float = 0.95) -> Interv
     return _clamp_interval(p, centre - half, centre + half)
 
 
-def wald_interval(p: float, se: float, level: float = 0.95) -> Interval:
-    """Normal-approximation interval ``p ± z * se``, clipped to ``[0, 1]``.
+def wald_interval(p: float, se: float, level: float = 0.95, *, df: float | None = None) -> Interval:
+    """Normal-approximation interval ``p ± z * se``, clipped to ``[0, 1]`` (with ``df``,
+    ``p ± t_df * se``: R's ``svyciprop(method = "mean", df = ...)``).
 
     Note that statsmodels ``method="normal"`` uses ``se = sqrt(p (1 - p) / n)``.
     """
     _check_share(p)
     _check_se(se)
-    half = z_value(level) * se
+    z = critical_value(level, df)
+    if math.isinf(z):
+        return Interval(0.0, 1.0)
+    half = z * se
     return _clamp_interval(p, p - half, p + half)
 
 
@@ -256,7 +289,9 @@ def _expit(x: float) -> float:
     return e / (1.0 + e)
 
 
-def logit_interval(p: float, se: float, level: float = 0.95) -> Interval:
+def logit_interval(
+    p: float, se: float, level: float = 0.95, *, df: float | None = None
+) -> Interval:
     """Interval built on the logit scale (R ``svyciprop(method = "logit")``)::
 
         expit(logit(p) ± z * se / (p (1 - p)))
@@ -270,26 +305,36 @@ def logit_interval(p: float, se: float, level: float = 0.95) -> Interval:
     _check_level(level)
     if p in (0.0, 1.0) or se == 0.0:
         return Interval(p, p)
-    half = z_value(level) * se / (p * (1.0 - p))
+    z = critical_value(level, df)
+    if math.isinf(z):
+        return Interval(0.0, 1.0)
+    half = z * se / (p * (1.0 - p))
     centre = _logit(p)
     return _clamp_interval(p, _expit(centre - half), _expit(centre + half))
 
 
 def interval(
-    p: float, *, se: float, n_effective: float, level: float = 0.95, method: str = "wilson"
+    p: float,
+    *,
+    se: float,
+    n_effective: float,
+    level: float = 0.95,
+    method: str = "wilson",
+    df: float | None = None,
 ) -> Interval:
     """The interval of share ``p``: the one place that chooses between the methods.
 
     ``"wilson"`` (default): Wilson's score interval at the effective sample size;
     ``"wald"``: ``p ± z se``; ``"logit"``: on the logit scale, or Wilson where ``p`` is 0 or 1
-    (the logit is infinite there and its SE undefined).
+    (the logit is infinite there and its SE undefined). With ``df`` (t-based intervals) every
+    method takes Student's t quantile with ``df`` degrees of freedom instead of ``z``.
     """
     _check_method(method)
     if method == "wilson" or (method == "logit" and p in (0.0, 1.0)):
-        return wilson_interval(p, n_effective, level)
+        return wilson_interval(p, n_effective, level, df=df)
     if method == "logit":
-        return logit_interval(p, se, level)
-    return wald_interval(p, se, level)
+        return logit_interval(p, se, level, df=df)
+    return wald_interval(p, se, level, df=df)
 
 
 def plus_minus_pp(share: float, low: float, high: float) -> float:

@@ -20,7 +20,11 @@
 # Estimates: shares of each option (indicators o1..o5) overall and by region and sector
 # (svyby = domains of the whole design), the same with "Vet ej" excluded (subset), the two
 # multiple-choice indicators, the mean of the 1-10 scale, and the covariance of domain
-# shares (svyby(..., covmat = TRUE)) for group comparisons.
+# shares (svyby(..., covmat = TRUE)) for group comparisons: each group against the rest, and
+# every pair of groups with its z test's p-value and Holm's adjustment over the pairs of one
+# breakdown (p.adjust(method = "holm")), the pairs' SEs checked against svyglm(y ~ 0 + group)
+# with svycontrast(); and t-based intervals (svyciprop(method = "mean" / "logit") and
+# confint(svymean) with df = degf() of the domain: respondents in the domain minus strata).
 
 suppressPackageStartupMessages({
   library(survey)
@@ -146,7 +150,7 @@ compare_all <- function(name, des) {
   answer <- des$variables$answer
   for (exclude in c(FALSE, TRUE)) {
     keep <- if (exclude) answer != "Vet ej" else rep(TRUE, length(answer))
-    for (k in 1:2) {
+    for (k in 1:4) {
       v <- option_vars[k]
       for (by in c("region", "sector")) {
         byvar <- as.character(des$variables[[by]])
@@ -163,18 +167,35 @@ compare_all <- function(name, des) {
           stopifnot(isTRUE(all.equal(unname(vcov(b))[order_b, order_b], unname(V),
                                      tolerance = 1e-10)))
         }
+        # the same covariance as a model: svyglm(y ~ 0 + group) on the (sub)sample
+        sub <- des[keep, , drop = FALSE]
+        sub$variables$group <- factor(as.character(sub$variables[[by]]), levels = levels_b)
+        # (warnings: zero-weight rows left out of the dispersion, which the SEs do not use)
+        fit <- suppressWarnings(svyglm(as.formula(paste0(v, " ~ 0 + group")), design = sub))
+        stopifnot(isTRUE(all.equal(unname(coef(fit)), unname(est), tolerance = 1e-10)))
+        pairs <- list()
         for (i in seq_along(levels_b)) {
           for (j in seq_along(levels_b)) {
             if (j <= i) next
             contrast <- numeric(length(levels_b))
             contrast[c(i, j)] <- c(1, -1)
-            comparisons[[length(comparisons) + 1]] <<- list(
+            difference <- sum(contrast * est)
+            se <- sqrt(drop(t(contrast) %*% V %*% contrast))
+            named <- setNames(contrast, names(coef(fit)))
+            glm_se <- as.numeric(SE(svycontrast(fit, named)))
+            stopifnot(isTRUE(all.equal(glm_se, se, tolerance = 1e-8)))
+            pairs[[length(pairs) + 1]] <- list(
               design = name, variable = option_labels[k], by = by, exclude_vet_ej = exclude,
               group = levels_b[i], versus = levels_b[j],
-              difference = sum(contrast * est),
-              se = sqrt(drop(t(contrast) %*% V %*% contrast))
+              difference = difference, se = se, se_svyglm = glm_se,
+              p_value = 2 * pnorm(-abs(difference / se))
             )
           }
+        }
+        holm <- p.adjust(sapply(pairs, `[[`, "p_value"), method = "holm")
+        for (i in seq_along(pairs)) {
+          pairs[[i]]$p_holm <- holm[i]
+          comparisons[[length(comparisons) + 1]] <<- pairs[[i]]
         }
         # each group against the rest of the (sub)sample
         for (i in seq_along(levels_b)) {
@@ -194,10 +215,54 @@ compare_all <- function(name, des) {
   }
 }
 
+intervals <- list()
+
+# t-based intervals of a domain (a subset of the design): df = degf() of the subset, which is
+# its respondents minus the strata they are in (svyciprop's default df = degf(design)).
+t_intervals <- function(name, des) {
+  answer <- des$variables$answer
+  for (exclude in c(FALSE, TRUE)) {
+    keep <- if (exclude) answer != "Vet ej" else rep(TRUE, length(answer))
+    domains <- list(list(by = NULL, level = NULL, rows = keep))
+    for (by in c("region", "sector")) {
+      byvar <- as.character(des$variables[[by]])
+      for (lv in (if (by == "region") regions else sectors)) {
+        domains[[length(domains) + 1]] <- list(by = by, level = lv, rows = keep & byvar == lv)
+      }
+    }
+    for (dom in domains) {
+      sub <- des[dom$rows, , drop = FALSE]
+      df <- degf(sub)
+      for (k in seq_along(option_labels)) {
+        if (exclude && k == 5) next
+        f <- as.formula(paste0("~", option_vars[k]))
+        for (method in c("mean", "logit")) {
+          ci <- svyciprop(f, sub, method = method, df = df, level = 0.95)
+          intervals[[length(intervals) + 1]] <<- list(
+            design = name, kind = "share", variable = option_labels[k], by = dom$by,
+            level = dom$level, exclude_vet_ej = exclude,
+            method = if (method == "mean") "wald" else "logit", df = df,
+            estimate = as.numeric(ci), ci_low = as.numeric(confint(ci)[1]),
+            ci_high = as.numeric(confint(ci)[2])
+          )
+        }
+      }
+      m <- svymean(~score, sub)
+      ci <- confint(m, df = df, level = 0.95)
+      intervals[[length(intervals) + 1]] <<- list(
+        design = name, kind = "mean", variable = "score", by = dom$by, level = dom$level,
+        exclude_vet_ej = exclude, method = "wald", df = df, estimate = unname(coef(m)),
+        ci_low = unname(ci[1, 1]), ci_high = unname(ci[1, 2])
+      )
+    }
+  }
+}
+
 for (name in names(designs)) {
   deff_kind <- if (name == "srs_nofpc") "replace" else TRUE
   estimate_all(name, designs[[name]], deff_kind)
   compare_all(name, designs[[name]])
+  if (name %in% c("srs", "poststrat", "raking")) t_intervals(name, designs[[name]])
 }
 
 weights_by_design <- lapply(designs, function(des) unname(weights(des)))
@@ -211,8 +276,10 @@ out <- list(
   ids = d$id,
   weights = weights_by_design,
   estimates = records,
-  comparisons = comparisons
+  comparisons = comparisons,
+  t_intervals = intervals
 )
 write_json(out, file.path(dir, "reference.json"), auto_unbox = TRUE, digits = NA,
            na = "null", null = "null", pretty = TRUE)
-cat("wrote", length(records), "estimates and", length(comparisons), "comparisons\n")
+cat("wrote", length(records), "estimates,", length(comparisons), "comparisons and",
+    length(intervals), "t-based intervals\n")
