@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('polls', '0010_poll_results_url'),
-        ('results', '0003_result_pages'),
+        ("results", "0004_result_page_scheduling"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('results', '0003_result_pages'),
+        ("results", "0005_result_settings_ci_df"),
     ]
 
     operations = [
