@@ -200,6 +200,10 @@ class Gunicorn:
                 str(workers),
                 "--log-level",
                 "warning",
+                # The app imported once, before the fork, as docker-compose.yml runs it: every
+                # worker serves from its first moment (otherwise workers still importing Django
+                # under the load count their imports as the product's CPU).
+                "--preload",
             ],
             cwd=ROOT,
             env={**env, "DJANGO_SETTINGS_MODULE": settings},
