@@ -351,6 +351,10 @@ def draft_save(*, invitation: Invitation, data: dict[str, list[str]], current_se
     """Keep the member's answers in progress. Writes nothing (and returns False) once the
     invitation is no longer answerable: the row lock orders this against `response_submit`,
     so a Next on a second device cannot bring back a draft that a submit has just deleted."""
+    if connection.vendor == "postgresql":
+        return _draft_save_in_one_statement(
+            invitation=invitation, data=data, current_section=current_section
+        )
     with transaction.atomic():
         answerable = list(
             # Lock the invitation only: every member's Next would otherwise queue on the poll.
@@ -372,3 +376,39 @@ def draft_save(*, invitation: Invitation, data: dict[str, list[str]], current_se
             update_fields=["data", "current_section", "updated_at"],
         )
     return True
+
+
+def _draft_save_sql() -> str:
+    """Lock, check and upsert in one statement (PostgreSQL): the SELECT locks the invitation row
+    (FOR UPDATE OF it alone: every member's Next would otherwise queue on the poll's row), so
+    a submit that claimed it first is waited for, and the re-checked status then finds nothing
+    to insert."""
+    draft, invitation, poll = (m._meta.db_table for m in (Draft, Invitation, Poll))
+    return f"""
+INSERT INTO "{draft}" ("invitation_id", "data", "current_section", "updated_at")
+SELECT i."id", %(data)s::jsonb, %(section)s, %(now)s
+FROM "{invitation}" i JOIN "{poll}" p ON p."id" = i."poll_id"
+WHERE i."id" = %(invitation)s AND i."status" = ANY(%(answerable)s) AND p."state" = %(open)s
+FOR UPDATE OF i
+ON CONFLICT ("invitation_id") DO UPDATE SET "data" = EXCLUDED."data",
+    "current_section" = EXCLUDED."current_section", "updated_at" = EXCLUDED."updated_at"
+RETURNING 1"""  # noqa: S608 (table names from the models, values bound)
+
+
+def _draft_save_in_one_statement(
+    *, invitation: Invitation, data: dict[str, list[str]], current_section: int
+) -> bool:
+    """`draft_save` in one round trip instead of four (BEGIN, lock, upsert, COMMIT)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _draft_save_sql(),
+            {
+                "data": json.dumps(data),
+                "section": current_section,
+                "now": timezone.now(),
+                "invitation": invitation.pk,
+                "answerable": [str(status) for status in Invitation.ANSWERABLE],
+                "open": Poll.State.OPEN,
+            },
+        )
+        return cursor.fetchone() is not None
