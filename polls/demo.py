@@ -27,6 +27,13 @@ from .models import Invitation, Option, Poll, Question, Section
 REGISTER_NAME = "Socionomer 2026"
 SAMPLE_NAME = "Urval sept"
 POLL_SLUG = "verklighetsforankring-2026"
+SERIES = "verklighetsforankring"
+# The earlier waves of the series (for trends): their single-choice answers' weights, where they
+# differ from QUESTIONS' (the 2026 wave's).
+EARLIER_WAVES: dict[int, dict[str, list[int]]] = {
+    2024: {"verklighet": [12, 40, 30, 11, 7], "kan_utfora": [52, 41, 7]},
+    2025: {"verklighet": [9, 36, 35, 13, 7], "kan_utfora": [46, 47, 7]},
+}
 STAFF = [
     # username, password, group, superuser
     ("admin", "medlemsrost-admin", "Admin", True),
@@ -197,12 +204,14 @@ def demo_register_csv(size: int, seed: int = 2026) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def demo_poll(register: Register) -> Poll:
+def demo_poll(register: Register, year: int = 2026, predecessor: Poll | None = None) -> Poll:
     now = timezone.now()
     poll = Poll.objects.create(
-        slug=POLL_SLUG,
-        title_sv="Socionomernas syn på politiska beslut i socialtjänsten 2026",
-        title_en="Social workers on political decisions in social services 2026",
+        slug=POLL_SLUG.replace("2026", str(year)),
+        title_sv=f"Socionomernas syn på politiska beslut i socialtjänsten {year}",
+        title_en=f"Social workers on political decisions in social services {year}",
+        series=SERIES,
+        predecessor=predecessor,
         intro_sv="Akademikerförbundet SSR vill veta hur du som socionom ser på de politiska "
         "besluten i din kommun och på kvaliteten i ditt arbete. Det tar tre minuter.",
         intro_en="Akademikerförbundet SSR wants to know how you as a social worker view the "
@@ -230,6 +239,9 @@ def demo_poll(register: Register) -> Poll:
             randomize_options=spec.get("randomize", False),
             text_sv=spec["text_sv"],
             text_en=spec["text_en"],
+            predecessor=predecessor.questions.filter(code=spec["code"]).first()
+            if predecessor is not None
+            else None,
         )
         questions[question.code] = question
         Option.objects.bulk_create(
@@ -264,9 +276,16 @@ def staff_users() -> None:
         user.groups.add(Group.objects.get(name=group))
 
 
-def simulate_answers(poll: Poll, invitations: list[Invitation], seed: int = 7) -> int:
-    """Plausible answers through the real service; the follow-up text only after "Nej"."""
+def simulate_answers(
+    poll: Poll,
+    invitations: list[Invitation],
+    seed: int = 7,
+    wave_weights: dict[str, list[int]] | None = None,
+) -> int:
+    """Plausible answers through the real service; the follow-up text only after "Nej".
+    `wave_weights`: a wave's own weights of single-choice answers, by question code."""
     rng = random.Random(seed)
+    weights_of = wave_weights or {}
     questions = poll_questions(poll)
     specs = {spec["code"]: spec for spec in QUESTIONS}
     for invitation in invitations:
@@ -276,7 +295,7 @@ def simulate_answers(poll: Poll, invitations: list[Invitation], seed: int = 7) -
             spec = specs[question.code]
             options = list(question.options.all())
             if question.kind == Question.Kind.SINGLE:
-                weights = list(spec["weights"])
+                weights = list(weights_of.get(question.code, spec["weights"]))
                 if (
                     question.code == "verklighet"
                     and invitation.sample_member.member.attributes.get("sektor") == "Privat"
@@ -314,22 +333,50 @@ def fresh_member_link(poll: Poll) -> str:
     return answer_url(token)
 
 
+def _invitations_sent(poll: Poll, draw: SampleDraw) -> None:
+    invitations_create(poll=poll, draw=draw)
+    # The demo marks the invitations as sent instead of e-mailing 1,000 fictional people.
+    for invitation in Invitation.objects.filter(poll=poll):
+        invitation.issue_token()
+        invitation.status = Invitation.Status.SENT
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["token_hash", "status", "sent_at"])
+
+
+def earlier_waves(register: Register, *, sample: int, responses: int) -> Poll | None:
+    """The series' waves before 2026, answered and closed, each question linked to the one
+    before (as "next wave" links them); returns the last of them."""
+    previous = None
+    for year, weights in EARLIER_WAVES.items():
+        with transaction.atomic():
+            draw = sample_draw(register=register, name=f"Urval sept {year}", size=sample, seed=year)
+            poll = demo_poll(register, year=year, predecessor=previous)
+            _invitations_sent(poll, draw)
+        answering = list(
+            Invitation.objects.filter(poll=poll)
+            .select_related("poll", "sample_member__member")
+            .order_by("?")[:responses]
+        )
+        simulate_answers(poll, answering, seed=year, wave_weights=weights)
+        ago = timezone.now().replace(year=year, month=9, day=1)
+        Poll.objects.filter(pk=poll.pk).update(
+            state=Poll.State.CLOSED, opens_at=ago, closes_at=ago + timedelta(days=14)
+        )
+        previous = poll
+    return previous
+
+
 def seed_demo(*, members: int = 5000, sample: int = 1000, responses: int = 600) -> DemoInfo:
     staff_users()
     poll = Poll.objects.filter(slug=POLL_SLUG).first()
     if poll is None:
+        register_import(name=REGISTER_NAME, data=demo_register_csv(members))
+        register = Register.objects.get(name=REGISTER_NAME)
+        previous = earlier_waves(register, sample=sample, responses=responses)
         with transaction.atomic():
-            register_import(name=REGISTER_NAME, data=demo_register_csv(members))
-            register = Register.objects.get(name=REGISTER_NAME)
             draw = sample_draw(register=register, name=SAMPLE_NAME, size=sample, seed=42)
-            poll = demo_poll(register)
-            invitations_create(poll=poll, draw=draw)
-            # The demo marks the invitations as sent instead of e-mailing 1,000 fictional people.
-            for invitation in Invitation.objects.filter(poll=poll):
-                invitation.issue_token()
-                invitation.status = Invitation.Status.SENT
-                invitation.sent_at = timezone.now()
-                invitation.save(update_fields=["token_hash", "status", "sent_at"])
+            poll = demo_poll(register, predecessor=previous)
+            _invitations_sent(poll, draw)
         answering = list(
             Invitation.objects.filter(poll=poll)
             .select_related("poll", "sample_member__member")

@@ -59,6 +59,7 @@ def demo_result_page(poll: Poll) -> ResultPage:
         ("chart", "kan_utfora", ""),
         ("coded", "vad_kravs", ""),
         ("chart", "atgarder", ""),
+        ("trend", "verklighet", ""),
     ]
     order = 0
     for kind, code, by in specs:

@@ -65,6 +65,7 @@ def trend_figure(
                 "tickvals": list(range(len(waves))),
                 "ticktext": waves,
                 "range": [-0.5, len(waves) - 0.5],
+                "zeroline": False,
                 "fixedrange": True,
             },
             "yaxis": {

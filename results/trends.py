@@ -139,8 +139,9 @@ def _shown_question(shown: ShownPoll, question: Question) -> ShownQuestion | Non
 
 def _change(change: Any, language: str, wave_from: str, wave_to: str) -> TrendChange:
     points = 100.0 * change.difference
-    sign = "+" if points > 0 else ("\N{MINUS SIGN}" if points < 0 else "±")
-    text = f"{sign}{decimal_text(abs(points), 0, language)}"
+    size = decimal_text(abs(points), 0, language)
+    sign = "±" if size == "0" else ("+" if points > 0 else "\N{MINUS SIGN}")
+    text = f"{sign}{size}"
     return TrendChange(
         difference=change.difference,
         se=change.se,

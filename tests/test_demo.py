@@ -21,9 +21,11 @@ def test_the_demo_has_answers_a_member_link_and_coded_open_answers(db, capsys, c
 def test_seeding_twice_changes_nothing_but_gives_a_new_link(db, capsys):
     call_command("seed_demo", members=300, sample=100, responses=50)
     first = capsys.readouterr().out
+    seeded = Response.objects.count()
     call_command("seed_demo", members=300, sample=100, responses=50)
     second = capsys.readouterr().out
-    assert Response.objects.count() == 50
+    assert Response.objects.count() == seeded
+    assert Response.objects.filter(poll__slug="verklighetsforankring-2026").count() == 50
     links = [
         next(line for line in out.splitlines() if "Member link" in line) for out in (first, second)
     ]
@@ -44,3 +46,20 @@ def test_the_demo_has_a_published_result_page_whose_claims_hold(db, capsys, clie
     assert "Om undersökningen" in html and "Statistisk felmarginal" in html
     assert page.lead.split()[0].isdigit()
     assert page_claims(page, page_snapshot(page)) == []
+
+
+def test_the_demo_has_three_waves_whose_trend_the_dashboard_shows(db, capsys, client):
+    from results.trends import poll_trends
+
+    call_command("seed_demo", members=400, sample=120, responses=80)
+    poll = Poll.objects.get(slug="verklighetsforankring-2026")
+    assert poll.predecessor.slug == "verklighetsforankring-2025"
+    assert poll.predecessor.predecessor.slug == "verklighetsforankring-2024"
+    trends = {t.question.code: t for t in poll_trends(poll=poll, language="sv")}
+    assert [w.label for w in trends["verklighet"].waves] == ["2024", "2025", "2026"]
+    assert all(w.n == 80 for w in trends["verklighet"].waves)
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="redaktor"))
+    html = client.get(f"/staff/polls/{poll.slug}/trends/").content.decode()
+    assert "felmarginalen" in html

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from staff.access import editor_required
@@ -74,7 +75,11 @@ def wave_links(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The links are saved: %(n)s questions continue the previous wave.")
+                ngettext(
+                    "The links are saved: %(n)s question continues the previous wave.",
+                    "The links are saved: %(n)s questions continue the previous wave.",
+                    linked,
+                )
                 % {"n": linked},
             )
             return redirect("studio-wave-links", slug=poll.slug)
