@@ -14,7 +14,7 @@ from .flow import DraftProgress, answer_pages, keep_typed, not_open_page
 from .limits import member_rate_limited, too_many_requests, unknown_token_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 from .questionnaires import questionnaire, questionnaire_stamp
-from .responses import invitation_by_token
+from .responses import invitation_by_token, invitation_started
 
 
 def _status_page(
@@ -53,9 +53,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     if not questions:
         return not_open_page(request, poll)
     if request.method == "GET" and invitation.status == Invitation.Status.SENT:
-        Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
-            status=Invitation.Status.STARTED
-        )
+        invitation_started(invitation)
     return answer_pages(
         request,
         DraftProgress(invitation, draft_url=reverse("answer-draft", args=[token]), token=token),
