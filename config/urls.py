@@ -47,6 +47,11 @@ urlpatterns = [
     path("staff/", result_views.staff_home, name="staff-home"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/polls/<slug:slug>/trends/", trend_views.poll_trends_page, name="poll-trends"),
+    path(
+        "staff/polls/<slug:slug>/results/analysis/",
+        result_views.poll_analysis_settings,
+        name="poll-analysis-settings",
+    ),
     path("staff/polls/<slug:slug>/pages/", page_views.result_pages, name="result-pages"),
     path(
         "staff/polls/<slug:slug>/pages/<int:pk>/",

@@ -1,6 +1,12 @@
 """The results API: a poll's estimates as JSON, for the live dashboard and the unions' own tools.
 
 `GET /api/v1/polls/<slug>/results/?by=&weights=&weight_by=&ci=&level=`
+(and `&ci_df=&dont_know=&dont_know_q=`)
+
+`dont_know` (include or exclude) is the poll-wide "don't know" choice; `dont_know_q` sets it per
+question as comma-separated `<question code>:<include|exclude>` pairs (`q3:exclude,q5:include`),
+laid over the poll's result settings. `ci_df=t` takes Student's t quantile with the domain's
+degrees of freedom (respondents in the domain minus strata) instead of the normal's.
 
 Permission: staff with the Editor or Admin role (superusers too). Results are not published yet,
 so every poll's results are for staff only; once result pages can be published, their polls'
@@ -35,11 +41,20 @@ from .caching import cached_poll_results, cached_representativeness
 from .estimation import WEIGHTINGS, PollResults, ResultParams, ResultsError, resolve_params
 from .presenting import present
 from .representativeness import Representativeness
-from .stats.proportions import METHODS
+from .stats.proportions import CI_DF, METHODS
 
 __all__ = ["IsEditorOrAdmin", "PollResultsView", "results_payload"]
 
-PARAMETERS = ("by", "weights", "weight_by", "ci", "level")
+PARAMETERS = ("by", "weights", "weight_by", "ci", "level", "ci_df", "dont_know", "dont_know_q")
+
+VARIANCE_TEXT = (
+    "Variance by weighting: none: a simple random sample from the register (linearised, with "
+    "the finite population correction 1 - n/N); poststrat: the weighting cells as strata with "
+    "each cell's register count as its finite population correction (svydesign(strata = ~cell, "
+    "fpc = ~N_cell)); rake: calibration (raking) from a simple random sample base with the "
+    "overall finite population correction, the linearised variance of the calibration "
+    "residuals (calibrate(..., calfun = 'raking')). Subgroups are domains of the whole design."
+)
 ALLOWED_PARAMETERS = {*PARAMETERS, "format"}
 
 
@@ -95,7 +110,29 @@ def request_params(poll: Poll, query: Mapping[str, str]) -> ResultParams:
         weight_by=weight_by,
         ci=query.get("ci") or None,
         level=level,
+        ci_df=query.get("ci_df") or None,
+        dont_know=query.get("dont_know") or None,
+        dont_know_by_question=_dont_know_by_question(query.get("dont_know_q", "")),
     )
+
+
+def _dont_know_by_question(text: str) -> dict[str, str] | None:
+    """`q3:exclude,q5:include` as {code: choice}; a malformed item is a `ResultsError`."""
+    choices: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        code, sep, choice = item.partition(":")
+        if not sep or not code.strip() or not choice.strip():
+            raise ResultsError(
+                _(
+                    "dont_know_q takes comma-separated <question code>:<include or exclude>, "
+                    "e.g. q3:exclude."
+                ),
+                param="dont_know_q",
+            )
+        choices[code.strip()] = choice.strip()
+    return choices or None
 
 
 # --------------------------------------------------------------------------- output
@@ -133,6 +170,24 @@ class DifferenceSerializer(serializers.Serializer):
     )
 
 
+class PairSerializer(serializers.Serializer):
+    """Two groups of the breakdown: design-based SE of the difference (covariance of the domain
+    estimates included, as svyby(covmat = TRUE)), z test, Holm over every pair of groups."""
+
+    group = serializers.CharField()
+    versus = serializers.CharField()
+    share = _nullable_float(help_text="The group's share (or mean).")
+    versus_share = _nullable_float()
+    difference = _nullable_float(help_text="share - versus_share")
+    se = _nullable_float()
+    p_value = _nullable_float(help_text="Raw two-sided p.")
+    p_adjusted = _nullable_float(help_text="Holm-adjusted over the pairs of the breakdown.")
+    significant = serializers.BooleanField(help_text="After Holm, at 1 - level.")
+    note = serializers.CharField(
+        help_text="“The difference is statistically significant” or “… within the margin of error”."
+    )
+
+
 class MeanSerializer(serializers.Serializer):
     mean = _nullable_float()
     se = _nullable_float()
@@ -144,6 +199,7 @@ class MeanSerializer(serializers.Serializer):
     )
     n = serializers.IntegerField()
     deff = _nullable_float()
+    df = _nullable_float(help_text="Degrees of freedom of a t-based interval; null: normal.")
     too_few = serializers.BooleanField(help_text="One answer: no interval (not a zero-wide one).")
 
 
@@ -168,7 +224,11 @@ class OptionSerializer(serializers.Serializer):
     n = serializers.IntegerField(allow_null=True)
     n_effective = _nullable_float()
     deff = _nullable_float()
+    df = _nullable_float(help_text="Degrees of freedom of a t-based interval; null: normal.")
     difference = DifferenceSerializer(allow_null=True)
+    pairs = PairSerializer(
+        many=True, help_text="In a breakdown's total: every pair of shown groups, this option."
+    )
     mean_rank = MeanSerializer(allow_null=True, help_text="Ranking: the mean place.")
     mean_rank_difference = DifferenceSerializer(allow_null=True)
 
@@ -181,6 +241,7 @@ class TableSerializer(serializers.Serializer):
     options = OptionSerializer(many=True)
     mean = MeanSerializer(allow_null=True)
     mean_difference = DifferenceSerializer(allow_null=True)
+    mean_pairs = PairSerializer(many=True, help_text="Every pair of shown groups, the mean.")
 
 
 class GroupTableSerializer(TableSerializer):
@@ -219,8 +280,16 @@ class QuestionSerializer(serializers.Serializer):
     kind = serializers.CharField()
     text = serializers.CharField()
     n = serializers.IntegerField()
+    dont_know = serializers.CharField(
+        allow_null=True,
+        help_text="include or exclude: this question's “don't know” choice (null without a "
+        "“don't know” option).",
+    )
     dont_know_excluded = serializers.BooleanField()
     dont_know_n = serializers.IntegerField()
+    base_text = serializers.CharField(
+        help_text="The base of the shares, stated: n and what happened to “don't know”."
+    )
     total = TableSerializer(allow_null=True, help_text="Null for texts and grids.")
     groups = GroupTableSerializer(many=True)
     rows = RowSerializer(many=True, help_text="Grid statements.")
@@ -292,6 +361,10 @@ class PollResultsSerializer(serializers.Serializer):
     )
     level = serializers.FloatField()
     ci = serializers.ChoiceField(choices=METHODS)
+    ci_df = serializers.ChoiceField(
+        choices=CI_DF, help_text="normal (z) or t (Student's t, the domain's degrees of freedom)."
+    )
+    variance = serializers.CharField(help_text=VARIANCE_TEXT)
     by = serializers.CharField(allow_null=True)
     dont_know = serializers.CharField()
     weights = WeightsSerializer()
@@ -320,7 +393,9 @@ class PollResultsView(APIView):
             OpenApiParameter(
                 "by", OpenApiTypes.STR, description="A reporting variable to break down by."
             ),
-            OpenApiParameter("weights", OpenApiTypes.STR, enum=list(WEIGHTINGS)),
+            OpenApiParameter(
+                "weights", OpenApiTypes.STR, enum=list(WEIGHTINGS), description=VARIANCE_TEXT
+            ),
             OpenApiParameter(
                 "weight_by",
                 OpenApiTypes.STR,
@@ -329,6 +404,26 @@ class PollResultsView(APIView):
             OpenApiParameter("ci", OpenApiTypes.STR, enum=list(METHODS)),
             OpenApiParameter(
                 "level", OpenApiTypes.FLOAT, description="Confidence level, 0.5 to 0.999."
+            ),
+            OpenApiParameter(
+                "ci_df",
+                OpenApiTypes.STR,
+                enum=list(CI_DF),
+                description="t: Student's t quantile with survey's default degrees of freedom "
+                "(respondents in the domain minus strata), for small subgroups.",
+            ),
+            OpenApiParameter(
+                "dont_know",
+                OpenApiTypes.STR,
+                enum=["include", "exclude"],
+                description="“Don't know” counted in the base, or reported separately and left "
+                "out of it (poll-wide).",
+            ),
+            OpenApiParameter(
+                "dont_know_q",
+                OpenApiTypes.STR,
+                description="Per question: comma-separated <question code>:<include|exclude>, "
+                "e.g. q3:exclude,q5:include.",
             ),
         ],
         responses={

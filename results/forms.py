@@ -3,7 +3,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ResultBlock, ResultPage
+from .models import ResultBlock, ResultPage, ResultSettings
 
 WEIGHTING_CHOICES = [
     ("none", _("no weighting")),
@@ -11,6 +11,14 @@ WEIGHTING_CHOICES = [
     ("rake", _("raking")),
 ]
 CI_CHOICES = [("wilson", "Wilson"), ("wald", "Wald"), ("logit", "logit")]
+CI_DF_CHOICES = [
+    ("normal", _("normal (z)")),
+    ("t", _("t (small subgroups)")),
+]
+DONT_KNOW_CHOICES = [
+    ("include", _("counted in the base")),
+    ("exclude", _("reported separately, left out of the base")),
+]
 
 
 class ResultControlsForm(forms.Form):
@@ -29,6 +37,11 @@ class ResultControlsForm(forms.Form):
     ci = forms.ChoiceField(
         label=_("Interval"), choices=[("", _("the poll's setting")), *CI_CHOICES], required=False
     )
+    ci_df = forms.ChoiceField(
+        label=_("Interval quantile"),
+        choices=[("", _("the poll's setting")), *CI_DF_CHOICES],
+        required=False,
+    )
 
     def __init__(self, *args, variables: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,7 +58,48 @@ class ResultControlsForm(forms.Form):
             "weights": data.get("weights") or None,
             "weight_by": data.get("weight_by") or None,
             "ci": data.get("ci") or None,
+            "ci_df": data.get("ci_df") or None,
         }
+
+
+class AnalysisSettingsForm(forms.Form):
+    """The poll's analysis choices, saved in its `ResultSettings`: "don't know" poll-wide and per
+    question (counted in the base, or reported separately and left out of it) and the interval's
+    quantile. Only questions with a "don't know" option get a field (`dk_<code>`)."""
+
+    dont_know = forms.ChoiceField(label=_("“Don't know”, all questions"), choices=DONT_KNOW_CHOICES)
+    ci_df = forms.ChoiceField(label=_("Interval quantile"), choices=CI_DF_CHOICES)
+
+    def __init__(self, *args, settings: ResultSettings, questions: list, **kwargs):
+        initial = {
+            "dont_know": settings.dont_know,
+            "ci_df": settings.ci_df,
+            **{f"dk_{code}": choice for code, choice in settings.dont_know_by_question.items()},
+        }
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.questions = [q for q in questions if any(o.is_dont_know for o in q.options.all())]
+        for q in self.questions:
+            self.fields[f"dk_{q.code}"] = forms.ChoiceField(
+                label=f"{q.code}: {q.text}",
+                choices=[("", _("as all questions")), *DONT_KNOW_CHOICES],
+                required=False,
+            )
+
+    def question_fields(self) -> list:
+        return [self[f"dk_{q.code}"] for q in self.questions]
+
+    def save(self, settings: ResultSettings) -> ResultSettings:
+        data = self.cleaned_data
+        settings.dont_know = data["dont_know"]
+        settings.ci_df = data["ci_df"]
+        settings.dont_know_by_question = {
+            q.code: data[f"dk_{q.code}"]
+            for q in self.questions
+            if data.get(f"dk_{q.code}") and data[f"dk_{q.code}"] != data["dont_know"]
+        }
+        settings.save()
+        return settings
 
 
 class ResultPageForm(forms.ModelForm):

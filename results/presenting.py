@@ -31,6 +31,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from polls.models import Poll, Question
 
@@ -39,6 +40,7 @@ from .estimation import (
     GroupDifference,
     GroupTable,
     OptionResult,
+    PairDifference,
     PollResults,
     QuestionResult,
     Table,
@@ -58,6 +60,7 @@ __all__ = [
     "ShownDifference",
     "ShownGroupTable",
     "ShownMean",
+    "ShownPair",
     "ShownPoll",
     "ShownQuestion",
     "ShownRow",
@@ -168,6 +171,22 @@ class ShownDifference:
 
 
 @dataclass(frozen=True)
+class ShownPair:
+    """Two groups of a breakdown (z test, Holm over every pair of groups)."""
+
+    group: str
+    versus: str
+    share: float | None
+    versus_share: float | None
+    difference: float | None
+    se: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    significant: bool
+    note: str  # "statistically significant" or "within the margin of error"
+
+
+@dataclass(frozen=True)
 class ShownMean:
     mean: float | None
     se: float | None  # None: no random sample, or too few answers for an interval
@@ -178,6 +197,7 @@ class ShownMean:
     n: int
     deff: float | None
     too_few: bool  # one respondent: no interval
+    df: float | None = None  # t-based interval's degrees of freedom
     mean_text: str = ""
     interval_text: str = ""  # "1,8–2,4", "too few answers", or "" (no random sample)
     plus_minus_text: str = ""
@@ -205,6 +225,8 @@ class ShownShare:
     difference: ShownDifference | None = None
     mean_rank: ShownMean | None = None
     mean_rank_difference: ShownDifference | None = None
+    df: float | None = None  # t-based interval's degrees of freedom
+    pairs: list[ShownPair] = field(default_factory=list)
     share_text: str = ""
     interval_text: str = ""  # "50–69 %"; "" without a random sample or an estimate
     plus_minus_text: str = ""  # "±9,8"
@@ -225,6 +247,7 @@ class ShownTable:
     mean: ShownMean | None = None
     mean_difference: ShownDifference | None = None
     n_text: str = ""
+    mean_pairs: list[ShownPair] = field(default_factory=list)
 
     @property
     def estimated(self) -> list[ShownShare]:
@@ -286,6 +309,8 @@ class ShownQuestion:
     groups: list[ShownGroupTable] = field(default_factory=list)
     rows: list[ShownRow] = field(default_factory=list)
     coded: ShownCoded | None = None
+    dont_know: str | None = None  # include/exclude; None without a "don't know" option
+    base_text: str = ""  # "n = 214; “don't know” (12 answers) left out of the shares."
 
 
 @dataclass(frozen=True)
@@ -326,6 +351,8 @@ class ShownPoll:
     moe_text: str = ""  # "2,5–4"
     moe_groups_text: str = ""
     census: bool = False  # the whole population answered: no interval has width
+    ci_df: str = "normal"  # "t": Student's t with each domain's degrees of freedom
+    variance: str = ""  # which variance the weighting uses, a sentence
 
     @property
     def level_percent(self) -> int:
@@ -347,6 +374,62 @@ def _difference(difference: GroupDifference | None, sampled: bool) -> ShownDiffe
         significant=difference.significant,
         note=None if difference.significant else _("The difference is within the margin of error"),
     )
+
+
+def _pairs(pairs: Sequence[PairDifference], sampled: bool) -> list[ShownPair]:
+    if not sampled:
+        return []
+    return [
+        ShownPair(
+            group=p.group,
+            versus=p.versus,
+            share=_finite(p.share),
+            versus_share=_finite(p.versus_share),
+            difference=_finite(p.difference),
+            se=_finite(p.se),
+            p_value=_finite(p.p_value),
+            p_adjusted=_finite(p.p_adjusted),
+            significant=p.significant,
+            note=_("The difference is statistically significant")
+            if p.significant
+            else _("The difference is within the margin of error"),
+        )
+        for p in pairs
+    ]
+
+
+def variance_text(method: str) -> str:
+    """Which variance a weighting uses, as a sentence."""
+    if method == "poststrat":
+        return _(
+            "The margins of error of the post-stratified estimates treat the weighting cells "
+            "as strata, each with its register count as finite population correction."
+        )
+    if method == "rake":
+        return _(
+            "The margins of error of the raked estimates are those of calibration from a "
+            "simple random sample of the register (linearised, with finite population "
+            "correction)."
+        )
+    return _(
+        "The margins of error are those of a simple random sample from the register, with "
+        "finite population correction."
+    )
+
+
+def base_text(q: QuestionResult, dont_know: str | None, language: str) -> str:
+    """The base of a question's shares, stated beside them."""
+    n = q.total.n if q.total is not None else q.n
+    text = _("Base: %(n)s respondents.") % {"n": thousands(n, language)}
+    if dont_know == "exclude":
+        text += " " + ngettext(
+            "“Don't know” (%(n)s answer) is reported separately and left out of the base.",
+            "“Don't know” (%(n)s answers) are reported separately and left out of the base.",
+            q.dont_know_n,
+        ) % {"n": thousands(q.dont_know_n, language)}
+    elif dont_know == "include":
+        text += " " + _("“Don't know” is counted in the base.")
+    return text
 
 
 def _mean(mean: MeanEstimate | None, sampled: bool, language: str) -> ShownMean | None:
@@ -372,6 +455,7 @@ def _mean(mean: MeanEstimate | None, sampled: bool, language: str) -> ShownMean 
         n=mean.n,
         deff=_finite(mean.deff) if sampled else None,
         too_few=sampled and not mean.has_interval,
+        df=mean.df if with_interval else None,
         mean_text=decimal_text(mean.mean, 1, language),
         interval_text=interval_text,
         plus_minus_text="" if plus_minus is None else f"±{decimal_text(plus_minus, 1, language)}",
@@ -410,6 +494,8 @@ def _option(option: OptionResult, sampled: bool, language: str) -> ShownShare:
         difference=_difference(option.difference, sampled),
         mean_rank=_mean(option.mean_rank, sampled, language),
         mean_rank_difference=_difference(option.mean_rank_difference, sampled),
+        df=e.df if shown and e else None,
+        pairs=_pairs(option.pairs, sampled),
         **(_share_texts(e, sampled, language) if e else {}),
     )
 
@@ -424,6 +510,7 @@ def _table_fields(table: Table, sampled: bool, language: str) -> dict[str, Any]:
         "mean": _mean(table.mean, sampled, language),
         "mean_difference": _difference(table.mean_difference, sampled),
         "n_text": "" if table.suppressed else thousands(table.n, language),
+        "mean_pairs": _pairs(table.mean_pairs, sampled),
     }
 
 
@@ -467,8 +554,12 @@ def coded_shown(question: Question, *, sampled: bool, language: str) -> ShownCod
     )
 
 
-def _question(q: QuestionResult, sampled: bool, language: str) -> ShownQuestion:
+def _question(
+    q: QuestionResult, sampled: bool, language: str, dont_know: str | None = None
+) -> ShownQuestion:
     return ShownQuestion(
+        dont_know=dont_know,
+        base_text=base_text(q, dont_know, language) if q.total is not None or q.rows else "",
         question=q.question,
         code=q.question.code,
         kind=q.question.kind,
@@ -540,7 +631,9 @@ def present(
                 largest=_finite(weights.largest),
             ),
             groups=[ShownGroupInfo(g.group, g.n, g.suppressed) for g in results.groups],
-            questions=[_question(q, sampled, language) for q in results.questions],
+            questions=[
+                _question(q, sampled, language, _dont_know_of(q, params)) for q in results.questions
+            ],
             representativeness=representativeness,
             moe_text=moe_range_text(moe_range, language) if moe_range else "",
             moe_groups_text=moe_range_text(groups_range, language) if groups_range else "",
@@ -548,4 +641,12 @@ def present(
             and results.n_responses >= results.population
             and moe_range is not None
             and moe_range[1] == 0.0,
+            ci_df=params.ci_df,
+            variance=variance_text(weights.method),
         )
+
+
+def _dont_know_of(q: QuestionResult, params: Any) -> str | None:
+    if not any(o.is_dont_know for o in q.question.options.all()):
+        return None
+    return str(params.dont_know_choice(q.question.code))

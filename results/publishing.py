@@ -378,6 +378,16 @@ def about_survey(poll: Poll, shown: ShownPoll, language: str) -> list[str]:
         )
     else:
         sentences.append(_("The answers are not weighted."))
+    if shown.random_sample and shown.variance:
+        sentences.append(shown.variance)
+    if shown.random_sample and shown.ci_df == "t":
+        sentences.append(
+            _(
+                "The intervals use Student's t with each group's degrees of freedom (its "
+                "respondents minus the weighting cells they fall in), which widens them for "
+                "small groups."
+            )
+        )
     if not shown.random_sample:
         if shown.no_margin_reason:
             sentences.append(shown.no_margin_reason)

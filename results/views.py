@@ -1,15 +1,20 @@
+from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from polls.models import Invitation, Poll, Question
-from staff.access import reach, staff_required
+from staff.access import editor_required, reach, staff_required
+from staff.audit import record
 
 from . import charts
 from .caching import cached_poll_results, cached_representativeness, generation
-from .estimation import ResultsError
-from .forms import ResultControlsForm
+from .estimation import ResultsError, poll_questions
+from .forms import AnalysisSettingsForm, ResultControlsForm
+from .models import ResultSettings
 from .presenting import ShownGroupTable, ShownQuestion, ShownTable, present
 
 REFRESH_SECONDS = 5
@@ -141,6 +146,9 @@ def poll_results_page(request, slug: str):
     query["since"] = current
     context.update(
         form=form,
+        settings_form=AnalysisSettingsForm(
+            settings=ResultSettings.for_poll(poll), questions=poll_questions(poll)
+        ),
         refresh_url=f"{request.path}?{query.urlencode()}",
         refresh_seconds=REFRESH_SECONDS,
     )
@@ -150,3 +158,35 @@ def poll_results_page(request, slug: str):
     if "since" not in request.GET:  # a changed selector, not a refresh: keep it in the address
         response["HX-Push-Url"] = request.get_full_path()
     return response
+
+
+@require_POST
+@editor_required
+def poll_analysis_settings(request, slug: str):
+    """Permission: Editor. Saves the poll's analysis choices ("don't know" per question, the
+    interval's quantile) in its result settings, which the dashboard, the API and the result
+    pages use; back to the dashboard (bad input: the dashboard with the form's errors)."""
+    poll = reach(request.user, Poll, slug=slug)
+    settings = ResultSettings.for_poll(poll)
+    form = AnalysisSettingsForm(request.POST, settings=settings, questions=poll_questions(poll))
+    if not form.is_valid():
+        language = translation.get_language() or "sv"
+        context = dashboard_context(poll, {}, language)
+        context.update(
+            form=ResultControlsForm(None, variables=list(poll.reporting_variables)),
+            settings_form=form,
+            refresh_url=f"{request.path}",
+            refresh_seconds=REFRESH_SECONDS,
+        )
+        return render(request, "results/poll_results.html", context, status=400)
+    form.save(settings)
+    record(
+        request.user,
+        "results.analysis_settings",
+        target=poll.slug,
+        dont_know=settings.dont_know,
+        dont_know_by_question=settings.dont_know_by_question,
+        ci_df=settings.ci_df,
+    )
+    messages.success(request, _("The analysis choices are saved."))
+    return redirect("poll-results", slug=poll.slug)

@@ -97,6 +97,8 @@ EXPECTED = {
         "staff_no_role": 403,
         "inactive": 403,
     },
+    # The dashboard's analysis choices: Editor and Admin, POST only.
+    "poll-analysis-settings": {role: 405 for role in ROLES},
     # A forged opt-out link is the "link does not work" page; the webhook takes only POST.
     "opt-out": {role: 404 for role in ROLES},
     "bounce-webhook": {role: 405 for role in ROLES},

@@ -151,6 +151,7 @@ def test_small_groups_are_suppressed_in_the_json(editor_client, db):
         "options": [],
         "mean": None,
         "mean_difference": None,
+        "mean_pairs": [],
     }
     assert groups["Region"]["suppressed"] and groups["Region"]["options"] == []
     assert not groups["Kommun"]["suppressed"] and groups["Kommun"]["n"] > 0

@@ -7,6 +7,7 @@ import datetime
 from django import template
 from django.utils import formats, timezone, translation
 
+from results.presenting import decimal_text
 from results.presenting import thousands as _thousands
 
 register = template.Library()
@@ -39,3 +40,22 @@ def short_date(value):
     if (translation.get_language() or "sv").startswith("en"):
         return formats.date_format(value, "j M Y")
     return f"{value.day} {SWEDISH_MONTHS[value.month - 1]} {value.year}"
+
+
+@register.filter
+def points(value):
+    """A difference of shares in percentage points: 0.123 -> "+12,3" (Swedish decimal comma)."""
+    if value is None:
+        return "–"
+    text = decimal_text(100.0 * float(value), 1)
+    return text if text.startswith("-") else f"+{text}"
+
+
+@register.filter
+def pvalue(value):
+    """A p-value with three decimals ("0,012"), "<0,001" below that; "–" for nothing."""
+    if value is None:
+        return "–"
+    if float(value) < 0.001:
+        return f"<{decimal_text(0.001, 3)}"
+    return decimal_text(float(value), 3)
