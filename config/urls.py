@@ -26,7 +26,7 @@ urlpatterns = [
     ),
     path(
         "r/<slug:page_slug>/v<int:number>/data.json",
-        public_views.PublicPageJson.as_view(),
+        public_views.PublicPageVersionJson.as_view(),
         name="result-page-version-json",
     ),
     path(

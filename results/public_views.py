@@ -227,7 +227,7 @@ class PublicPageJson(APIView):
 
     @extend_schema(
         operation_id="public_result_page",
-        summary="A published result page and its numbers (the newest version, or version n)",
+        summary="A published result page and its numbers (the newest version)",
         description=(
             "The frozen snapshot of a published result page: its texts, per language every "
             "block as the page shows it and the box “About the survey”, and in `results` the "
@@ -261,3 +261,20 @@ class PublicPageJson(APIView):
             response, public=True, max_age=PUBLIC_SECONDS if number is None else VERSION_SECONDS
         )
         return response
+
+
+class PublicPageVersionJson(PublicPageJson):
+    """Permission: public (anonymous). Version n of a published page, as `PublicPageJson`."""
+
+    @extend_schema(
+        operation_id="public_result_page_version",
+        summary="Version n of a published result page and its numbers",
+        description="As `public_result_page`, for one published version, which never changes.",
+        responses={
+            200: PublicPageSerializer,
+            304: OpenApiResponse(description="Not modified (If-None-Match had the ETag)."),
+            404: OpenApiResponse(description="No such published page or version."),
+        },
+    )
+    def get(self, request: Request, page_slug: str, number: int | None = None) -> HttpResponse:
+        return super().get(request, page_slug, number)
