@@ -66,6 +66,7 @@ def main() -> None:
             str(args.workers),
             "--log-level",
             "warning",
+            "--preload",  # as docker-compose.yml runs it
         ],
         cwd=ROOT,
         env={**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost"},
