@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from staff.audit import record
+
 from . import planning, sampling
 from .models import Member, Register, SampleDraw, SampleMember
 
@@ -134,6 +136,45 @@ def sample_draw(
             "samples": other_samples,
             "excluded": reachable_members(register).count() - len(frame),
         }
+    with transaction.atomic():
+        draw = _draw_save(
+            register=register,
+            name=name,
+            variables=variables,
+            allocation=allocation,
+            size=size,
+            seed=seed,
+            frame=frame,
+            drawn=drawn,
+            counts=counts,
+            exclusions=exclusions,
+            by=by,
+        )
+        record(
+            by,
+            "sample.draw",
+            target=f"{register.name}: {draw.name}",
+            size=size,
+            seed=seed,
+            strata=variables,
+        )
+    return draw
+
+
+def _draw_save(
+    *,
+    register: Register,
+    name: str,
+    variables: list[str],
+    allocation: str,
+    size: int,
+    seed: int,
+    frame: list[tuple[Any, ...]],
+    drawn: Sequence[sampling.Drawn],
+    counts: dict[str, Any],
+    exclusions: dict[str, Any],
+    by: User | None,
+) -> SampleDraw:
     draw = SampleDraw.objects.create(
         register=register,
         name=name,
