@@ -12,8 +12,20 @@ from respondents.models import Member
 
 from ..models import Invitation, Poll
 
-COLUMNS = ("invited", "sent", "failed", "unknown", "bounced", "opted_out", "completed")
+COLUMNS = (
+    "invited",
+    "sent",
+    "failed",
+    "unknown",
+    "bounced",
+    "opted_out",
+    "opened",
+    "completed",
+)
 _SENT = {"sent", "started", "completed", "opted_out", "bounced"}
+# Opened: the member opened the link (the answering view's one conditional update, sent ->
+# started, on the first open only), and those who went on to complete.
+_OPENED = {"started", "completed"}
 
 
 def field_figures(*, poll: Poll) -> dict[str, dict[str, int]]:
@@ -31,7 +43,9 @@ def field_figures(*, poll: Poll) -> dict[str, dict[str, int]]:
             cell["invited"] += n
             if status in _SENT:
                 cell["sent"] += n
-            if status in cell and status not in ("invited", "sent"):
+            if status in _OPENED:
+                cell["opened"] += n
+            if status in cell and status not in ("invited", "sent", "opened"):
                 cell[status] += n
     return dict(figures)
 
