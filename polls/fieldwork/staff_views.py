@@ -44,7 +44,13 @@ from .sending import (
     next_reminder_step,
     poll_check_sendable,
 )
-from .status import failed_invitations, field_rows, responses_per_day, unreachable_count
+from .status import (
+    failed_invitations,
+    field_rows,
+    responses_per_day,
+    responses_per_day_figure,
+    unreachable_count,
+)
 
 
 class BouncesForm(forms.Form):
@@ -152,6 +158,7 @@ def _context(poll: Poll, plan_form: FieldPlanForm | None = None) -> dict:
     except NotSendable as exc:
         not_sendable = str(exc)
     step = next_reminder_step(poll=poll)
+    per_day = responses_per_day(poll=poll)
     plan = _plan(poll)
     upcoming = plan_next(plan=plan, poll=poll)
     return {
@@ -165,7 +172,8 @@ def _context(poll: Poll, plan_form: FieldPlanForm | None = None) -> dict:
         "rows": field_rows(poll=poll),
         "unreachable": unreachable_count(poll=poll),
         "failed": failed_invitations(poll=poll),
-        "per_day": responses_per_day(poll=poll),
+        "per_day": per_day,
+        "per_day_figure": responses_per_day_figure(per_day) if per_day else None,
         "not_sendable": not_sendable,
         "next_step": step,
         "due_reminder": due_for_reminder(poll=poll, step=step).count(),
