@@ -4,6 +4,7 @@ field page. Counts of invitations only; responses per day come from the response
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
 from django.db.models import Count
@@ -108,6 +109,9 @@ def responses_per_day_figure(per_day: list[dict]) -> dict:
     """The field page's chart (Plotly, static/js/charts.js): responses per day as bars and the
     response rate so far as a line, on an axis of its own."""
     days = [d["day"].isoformat() for d in per_day]
+    one_day = 86_400_000  # ms, Plotly's unit on a date axis
+    first = (per_day[0]["day"] - datetime.timedelta(days=1)).isoformat() if per_day else None
+    last = (per_day[-1]["day"] + datetime.timedelta(days=1)).isoformat() if per_day else None
     data: list[dict] = [
         {
             "type": "bar",
@@ -115,6 +119,7 @@ def responses_per_day_figure(per_day: list[dict]) -> dict:
             "y": [d["n"] for d in per_day],
             "name": _("Responses"),
             "marker": {"color": "#0f5563"},
+            "width": [one_day * 0.6] * len(days),
         }
     ]
     if any(d["rate"] is not None for d in per_day):
@@ -134,12 +139,18 @@ def responses_per_day_figure(per_day: list[dict]) -> dict:
         "layout": {
             "height": 280,
             "margin": {"l": 40, "r": 40, "t": 10, "b": 40},
-            "xaxis": {"type": "date"},
+            "xaxis": {
+                "type": "date",
+                "range": [first, last],
+                "dtick": one_day,
+                "tickformat": "%-d %b",
+            },
             "yaxis": {"title": {"text": _("Responses")}, "rangemode": "tozero"},
             "yaxis2": {
                 "overlaying": "y",
                 "side": "right",
                 "range": [0, 100],
+                "dtick": 25,
                 "ticksuffix": " %",
                 "showgrid": False,
             },
