@@ -240,5 +240,7 @@ def test_the_draw_leaves_out_members_without_an_email_unless_asked_to_keep_them(
     assert everyone.frame_size == 3000
     assert everyone.members.filter(member__email="").exists()
     assert everyone.exclusions == {"no_email_kept": True}
+    detail = admin_client.get(reverse("sample-detail", args=[everyone.pk])).content.decode()
+    assert "behålls i ramen" in detail and "Utelämnade" not in detail
     page = admin_client.get(reverse("sample-new", args=[register.pk])).content.decode()
     assert "Behåll medlemmar utan e-postadress" in page
