@@ -651,3 +651,25 @@ class FieldPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll.slug}: {self.invite_at}"
+
+
+class InvitationEmail(models.Model):
+    """The poll's own wording of its invitation e-mail, in Swedish and English. The texts hold
+    placeholders (`polls.fieldwork.emails.PLACEHOLDERS`): {link} (the member's personal link,
+    required), {union}, {title}, {closes}; the unsubscribe link is always added at the foot. A
+    poll without one sends the default wording. Reminders send the same text after a line
+    saying it is a reminder."""
+
+    poll = models.OneToOneField(Poll, on_delete=models.CASCADE, related_name="invitation_email")
+    subject_sv = models.CharField(_("subject (Swedish)"), max_length=200)
+    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    body_sv = models.TextField(_("text (Swedish)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invitation e-mail")
+        verbose_name_plural = _("invitation e-mails")
+
+    def __str__(self) -> str:
+        return f"{self.poll.slug}: {self.subject_sv}"

@@ -16,6 +16,8 @@ from celery.signals import beat_init
 from django.conf import settings
 from django.db import transaction
 
+from staff.audit import record
+
 from .fieldwork.closing import polls_close_due
 from .fieldwork.plans import plan_step_claim, plans_due
 from .fieldwork.sending import (
@@ -109,8 +111,18 @@ def plans_run() -> int:
             if step == 0:
                 for draw in plan.draws.all():
                     invitations_create(poll=plan.poll, draw=draw)
-            queued += invitations_queue(poll=plan.poll, step=step, rate=plan.rate_per_minute)
-            log.info("Field plan of %s: step %s, %s e-mails queued", plan.poll.slug, step, queued)
+            now_queued = invitations_queue(poll=plan.poll, step=step, rate=plan.rate_per_minute)
+            record(
+                "field plan",
+                "reminders.send" if step else "invitations.send",
+                target=plan.poll.slug,
+                step=step,
+                queued=now_queued,
+            )
+            queued += now_queued
+            log.info(
+                "Field plan of %s: step %s, %s e-mails queued", plan.poll.slug, step, now_queued
+            )
     return queued
 
 

@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from staff.audit import record
+
 from . import planning, sampling
 from .models import Member, Register, SampleDraw, SampleMember
 
@@ -29,9 +31,12 @@ class DrawError(Exception):
     pass
 
 
-def reachable_members(register: Register) -> QuerySet[Member]:
-    """Members who may be invited: not opted out, bounced or departed, and with an e-mail."""
-    return Member.objects.filter(register=register, status=Member.Status.ACTIVE).exclude(email="")
+def reachable_members(register: Register, *, keep_no_email: bool = False) -> QuerySet[Member]:
+    """Members who may be invited: not opted out, bounced or departed, and with an e-mail
+    (with `keep_no_email`, also those without one: a statistical extract, a poll answered by
+    post or imported from a file)."""
+    members = Member.objects.filter(register=register, status=Member.Status.ACTIVE)
+    return members if keep_no_email else members.exclude(email="")
 
 
 def sampling_frame(
@@ -40,6 +45,7 @@ def sampling_frame(
     exclude_sampled_since: datetime.datetime | None = None,
     exclude_samples: Sequence[str] = (),
     with_attributes: bool = False,
+    keep_no_email: bool = False,
 ) -> list[tuple[Any, ...]]:
     """(member id, membership number[, attributes]) of the frame, in canonical order.
 
@@ -47,7 +53,7 @@ def sampling_frame(
     `exclude_sampled_since`, and members whose membership number is in one of the samples named
     (by number, so that a sample drawn from last year's snapshot of the register counts too).
     """
-    members = reachable_members(register)
+    members = reachable_members(register, keep_no_email=keep_no_email)
     if exclude_sampled_since is not None:
         recent = SampleMember.objects.filter(
             draw__register=register, draw__created_at__gte=exclude_sampled_since
@@ -83,6 +89,7 @@ def sample_draw(
     fixed: Mapping[str, int] | None = None,
     exclude_sampled_months: int | None = None,
     exclude_samples: Sequence[str] = (),
+    keep_no_email: bool = False,
 ) -> SampleDraw:
     """Draw and record a simple (no `strata`) or stratified random sample of `size` members.
 
@@ -103,6 +110,7 @@ def sample_draw(
         exclude_sampled_since=since,
         exclude_samples=other_samples,
         with_attributes=bool(variables),
+        keep_no_email=keep_no_email,
     )
     if size > len(frame):
         raise DrawError(
@@ -126,14 +134,54 @@ def sample_draw(
         ]
         counts = {"": {"population": len(frame), "sample": size}}
 
-    exclusions: dict[str, Any] = {}
+    exclusions: dict[str, Any] = {"no_email_kept": True} if keep_no_email else {}
     if exclude_sampled_months is not None or other_samples:
-        exclusions = {
+        exclusions |= {
             "sampled_months": exclude_sampled_months,
             "sampled_since": since.isoformat() if since else None,
             "samples": other_samples,
-            "excluded": reachable_members(register).count() - len(frame),
+            "excluded": reachable_members(register, keep_no_email=keep_no_email).count()
+            - len(frame),
         }
+    with transaction.atomic():
+        draw = _draw_save(
+            register=register,
+            name=name,
+            variables=variables,
+            allocation=allocation,
+            size=size,
+            seed=seed,
+            frame=frame,
+            drawn=drawn,
+            counts=counts,
+            exclusions=exclusions,
+            by=by,
+        )
+        record(
+            by,
+            "sample.draw",
+            target=f"{register.name}: {draw.name}",
+            size=size,
+            seed=seed,
+            strata=variables,
+        )
+    return draw
+
+
+def _draw_save(
+    *,
+    register: Register,
+    name: str,
+    variables: list[str],
+    allocation: str,
+    size: int,
+    seed: int,
+    frame: list[tuple[Any, ...]],
+    drawn: Sequence[sampling.Drawn],
+    counts: dict[str, Any],
+    exclusions: dict[str, Any],
+    by: User | None,
+) -> SampleDraw:
     draw = SampleDraw.objects.create(
         register=register,
         name=name,
@@ -250,6 +298,7 @@ def sample_plan(
     allocation: str = "proportional",
     exclude_sampled_months: int | None = None,
     exclude_samples: Sequence[str] = (),
+    keep_no_email: bool = False,
 ) -> SamplePlan:
     """What a draw would give before anything is drawn: the size the planner proposes for the
     target margin of error, and per stratum the sample and the expected margin of error."""
@@ -269,6 +318,7 @@ def sample_plan(
         exclude_sampled_since=since,
         exclude_samples=list(exclude_samples),
         with_attributes=bool(variables),
+        keep_no_email=keep_no_email,
     )
     if not frame:
         raise DrawError(_("The register has no members who can be invited."))

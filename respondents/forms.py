@@ -98,6 +98,14 @@ class SamplePlanForm(forms.Form):
         max_value=120,
         required=False,
     )
+    keep_no_email = forms.BooleanField(
+        label=_("Keep members without an e-mail address"),
+        required=False,
+        help_text=_(
+            "They cannot be invited by e-mail (the field page counts them): for a poll answered "
+            "on paper or imported from a file."
+        ),
+    )
     exclude_samples = forms.MultipleChoiceField(
         label=_("Leave out the members of these samples"),
         required=False,

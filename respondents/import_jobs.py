@@ -7,6 +7,8 @@ import logging
 from django.core.cache import cache
 from django.utils import timezone
 
+from staff.audit import record
+
 from .importing import ImportFileError, register_import
 from .models import ImportJob
 
@@ -26,7 +28,7 @@ def import_job_create(
 ) -> ImportJob:
     """A pending job holding the upload; the caller queues it (`respondents.tasks.import_job_queue`)
     in the same transaction."""
-    return ImportJob.objects.create(
+    job = ImportJob.objects.create(
         register_name=register_name,
         filename=filename,
         data=data,
@@ -34,6 +36,8 @@ def import_job_create(
         mapping=mapping or {},
         created_by=by,
     )
+    record(by, "members.import", target=register_name, job=job.pk, filename=filename)
+    return job
 
 
 def import_job_run(job_id: int) -> None:

@@ -107,6 +107,9 @@ class ParsedFile:
     format: str = "csv"  # or "xlsx"
     encoding: str = ""
     delimiter: str = ""
+    # A union's statistical extract often has no e-mail column: its members have no address
+    # (the draw may keep them, the field page counts them as unreachable).
+    has_email: bool = True
 
     def attributes(self, row: MemberRow) -> dict[str, str]:
         return dict(zip(self.variables, row.values, strict=True))
@@ -194,8 +197,8 @@ def _fit_row(cells: list[str], width: int, in_sheet: bool) -> list[str]:
 
 def _header_columns(
     raw: list[str], mapping: dict[str, str] | None
-) -> tuple[list[str], int, int, list[tuple[int, str]]]:
-    """(names, number column, e-mail column, variable columns) of a header row."""
+) -> tuple[list[str], int, int | None, list[tuple[int, str]]]:
+    """(names, number column, e-mail column or None, variable columns) of a header row."""
     names = [variable_name(h) for h in raw]
     found = ", ".join(f"“{h.strip()}”" for h in raw if h.strip())
     if mapping:
@@ -220,7 +223,7 @@ def _header_columns(
         seen.add(name)
     number_col = next((i for i, n in enumerate(names) if n in NUMBER_HEADERS), None)
     email_col = next((i for i, n in enumerate(names) if n in EMAIL_HEADERS), None)
-    if number_col is None or email_col is None:
+    if number_col is None:
         if any("@" in h for h in raw):
             raise ImportFileError(
                 _(
@@ -228,11 +231,7 @@ def _header_columns(
                     "must name the columns, e.g. “Medlemsnummer;E-post;Region”."
                 )
             )
-        missing = []
-        if number_col is None:
-            missing.append(_("membership number"))
-        if email_col is None:
-            missing.append(_("e-mail"))
+        missing = [_("membership number")]
         raise ImportFileError(
             _("Missing column(s): %(columns)s. The file's columns are: %(found)s.")
             % {"columns": ", ".join(missing), "found": found}
@@ -283,6 +282,7 @@ def read_members(data: bytes, *, mapping: dict[str, str] | None = None) -> Parse
         header.pop()
     names, number_col, email_col, variable_cols = _header_columns(header, mapping)
     parsed.variables = [n for _i, n in variable_cols]
+    parsed.has_email = email_col is not None
     width = len(names)
 
     # Translated once: gettext costs 20 µs a call, and a bad export may have a million bad rows.
@@ -323,7 +323,7 @@ def read_members(data: bytes, *, mapping: dict[str, str] | None = None) -> Parse
         if len(number) > NUMBER_MAX_LENGTH:
             errors.append(RowError(line, long_number, in_sheet))
             continue
-        email = cells[email_col].strip().lower()
+        email = cells[email_col].strip().lower() if email_col is not None else ""
         if email and not PLAIN_EMAIL.match(email):
             if len(email) > EMAIL_MAX_LENGTH:
                 message = long_email
@@ -397,6 +397,16 @@ def register_write_members(
         register, _created = Register.objects.get_or_create(name=name)
         # Two imports into one register at once would both mark the other's members as left.
         register = Register.objects.select_for_update().get(pk=register.pk)
+        if not parsed.has_email and register.members.exclude(email="").exists():
+            # Nothing lost: a file without addresses would take away the ones kept.
+            raise ImportFileError(
+                _(
+                    "The file has no e-mail column, but the register “%(name)s” holds e-mail "
+                    "addresses that this import would remove. Add the column, or import the "
+                    "file into a register of its own."
+                )
+                % {"name": name}
+            )
         register.variables = sorted(set(register.variables) | set(parsed.variables))
         register.save()
         if _can_copy():

@@ -116,6 +116,7 @@ def sample_new(request, pk: int):
                 allocation=data["allocation"],
                 exclude_sampled_months=data["exclude_sampled_months"],
                 exclude_samples=data.get("exclude_samples", []),
+                keep_no_email=data.get("keep_no_email", False),
             )
             if request.POST.get("action") == "draw":
                 draw = sample_draw(
@@ -128,6 +129,7 @@ def sample_new(request, pk: int):
                     allocation=data["allocation"],
                     exclude_sampled_months=data["exclude_sampled_months"],
                     exclude_samples=data.get("exclude_samples", []),
+                    keep_no_email=data.get("keep_no_email", False),
                 )
                 messages.success(
                     request,

@@ -311,3 +311,57 @@ def test_the_studio_and_the_staff_home_link_admins_to_the_field_page(client, adm
     client.force_login(staff_user("Editor"))
     assert "/staff/polls/enkat/field/" not in client.get("/staff/studio/enkat/").content.decode()
     assert "/staff/polls/enkat/field/" not in client.get("/staff/").content.decode()
+
+
+def test_each_sending_action_is_written_to_the_audit_trail(
+    client, admin, setup, mailoutbox, django_capture_on_commit_callbacks
+):
+    from staff.models import AuditEntry
+
+    poll, draw = setup
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, poll, draw)
+    client.post(
+        "/staff/polls/enkat/field/plan/",
+        {"draws": [draw.pk], "reminder_days": "3, 6", "rate_per_minute": "100"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/staff/polls/enkat/field/remind/")
+    client.post("/staff/polls/enkat/field/bounces/", {"addresses": "a@example.org"})
+    entries = list(AuditEntry.objects.order_by("id").values_list("action", "target", "actor"))
+    assert entries == [
+        ("invitations.send", "enkat", admin.pk),
+        ("field_plan.save", "enkat", admin.pk),
+        ("reminders.send", "enkat", admin.pk),
+        ("bounces.upload", "enkat", admin.pk),
+    ]
+    sent = AuditEntry.objects.get(action="invitations.send")
+    assert sent.details == {"samples": ["Urval sept"], "created": 3, "queued": 3}
+    assert "a@example.org" not in str(AuditEntry.objects.values_list("details", flat=True))
+
+
+def test_the_chart_of_responses_per_day_carries_the_response_rate_so_far(
+    client, admin, setup, mailoutbox, django_capture_on_commit_callbacks
+):
+    import json
+    import re
+
+    poll, draw = setup
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, poll, draw)  # 3 sent
+    today = timezone.localdate()
+    ResponseFactory(poll=poll, submitted_on=today - datetime.timedelta(days=1))
+    ResponseFactory(poll=poll, submitted_on=today)
+    page = client.get("/staff/polls/enkat/field/").content.decode()
+    assert 'data-figure-id="per-day-figure"' in page and "plotly-basic.min.js" in page
+    figure = json.loads(
+        re.search(
+            r'<script id="per-day-figure" type="application/json">(.*?)</script>', page
+        ).group(1)
+    )
+    bars, rate = figure["data"]
+    assert bars["y"] == [1, 1]
+    assert rate["y"] == [33, 67]  # of the 3 e-mails sent: 1, then 2 answered
+    assert ">67 %<" in page  # the same figures in the table

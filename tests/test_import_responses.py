@@ -211,3 +211,47 @@ def test_imported_responses_start_a_new_cache_generation(transactional_db):
     assert cached_poll_results(poll=poll).n_responses == 1
     responses_import(poll=poll, data=csv_bytes([GOOD[0], *GOOD[2:]]))
     assert cached_poll_results(poll=poll).n_responses == 3
+
+
+def test_the_command_sets_the_register_and_the_results_get_their_intervals(db, tmp_path):
+    from respondents.models import Register
+    from staff.models import AuditEntry
+    from tests.factories import MemberFactory, RegisterFactory
+
+    register = RegisterFactory(name="Socionomer 2026", variables=["sektor", "region"])
+    for n in range(40):
+        MemberFactory(
+            register=register,
+            attributes={"sektor": ["Kommun", "Region", "Stat"][n % 3], "region": "Nord"},
+        )
+    poll = make_poll()
+    path = tmp_path / "svar.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    assert cached_poll_results(poll=poll).random_sample is False
+
+    call_command(
+        "import_responses", "--poll", poll.slug, "--register", "Socionomer 2026", str(path)
+    )
+
+    poll.refresh_from_db()
+    assert poll.register == register
+    results = cached_poll_results(poll=poll)
+    assert results.random_sample is True
+    assert results.moe_range is not None
+    entry = AuditEntry.objects.get(action="responses.import")
+    assert (entry.target, entry.details["register"], entry.details["responses"]) == (
+        poll.slug,
+        "Socionomer 2026",
+        3,
+    )
+    assert Register.objects.count() == 1
+
+
+def test_the_command_refuses_an_unknown_register_and_imports_nothing(db, tmp_path):
+    poll = make_poll()
+    path = tmp_path / "svar.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    with pytest.raises(CommandError, match="No register named “Finns inte”"):
+        call_command("import_responses", "--poll", poll.slug, "--register", "Finns inte", str(path))
+    poll.refresh_from_db()
+    assert poll.register is None and not Response.objects.exists()

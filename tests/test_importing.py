@@ -268,7 +268,7 @@ def test_it_names_the_missing_columns_and_lists_those_found():
     data = csv_bytes([["1001", "Skåne"]], header=["Nummer", "Län"])
 
     assert file_error(data) == (
-        "Missing column(s): membership number, e-mail. The file's columns are: “Nummer”, “Län”."
+        "Missing column(s): membership number. The file's columns are: “Nummer”, “Län”."
     )
 
 
@@ -743,3 +743,29 @@ def test_each_import_keeps_the_population_counts_with_the_register(db):
     assert population["variables"]["region"] == {"Norrbotten": 1, "Skåne": 2}
     assert population["pairs"]["region / sektor"]["Skåne / Kommun"] == 1
     assert population["counted_at"]
+
+
+@pytest.mark.django_db
+def test_a_statistical_extract_without_an_email_column_is_imported_and_counted_unreachable():
+    from respondents.draws import reachable_members
+    from respondents.models import Member
+
+    data = csv_bytes([["1001", "Skåne"], ["1002", "Norrbotten"]], header=["Medlemsnummer", "Län"])
+    report = register_import(name="Statistikuttag 2026", data=data)
+    assert report.added == 2
+    members = Member.objects.filter(register__name="Statistikuttag 2026")
+    assert set(members.values_list("email", flat=True)) == {""}
+    assert not reachable_members(members.first().register).exists()
+
+
+@pytest.mark.django_db
+def test_a_file_without_emails_never_takes_away_the_addresses_a_register_holds():
+    from respondents.models import Member
+
+    register_import(
+        name="Socionomer 2026", data=csv_bytes([["1001", "a@example.se", "Skåne", "Kommun"]])
+    )
+    without = csv_bytes([["1001", "Skåne"]], header=["Medlemsnummer", "Län"])
+    with translation.override("en"), pytest.raises(ImportFileError, match="no e-mail column"):
+        register_import(name="Socionomer 2026", data=without)
+    assert Member.objects.get(number="1001").email == "a@example.se"

@@ -164,3 +164,16 @@ def test_field_status_prints_the_figures(sent, capsys):
     call_command("field_status", poll=poll.slug)
     out = capsys.readouterr().out
     assert "all\t10\t10\t0" in out
+
+
+def test_a_member_opening_the_link_counts_as_opened_once(sent, client, capsys):
+    poll, _draw = sent
+    token = re.search(r"/s/([\w-]+)/", mail.outbox[0].body).group(1)
+    client.get(f"/s/{token}/")
+    client.get(f"/s/{token}/")  # opening again counts nothing more
+    call_command("field_status", poll=poll.slug)
+    out = capsys.readouterr().out
+    header, everyone = out.splitlines()[1:3]
+    cells = dict(zip(header.split("\t"), everyone.split("\t"), strict=True))
+    assert (cells["sent"], cells["opened"], cells["completed"]) == ("10", "1", "0")
+    assert cells["response_rate"] == "0 %"

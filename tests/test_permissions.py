@@ -207,6 +207,19 @@ EXPECTED = {
             "field-plan",
         ]
     },
+    # The poll's invitation e-mail: Editor and Admin; the test send is POST only.
+    **{
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 200,
+            "admin": 200,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
+        for name in ["poll-email", "poll-email-preview"]
+    },
+    "poll-email-test": {role: 405 for role in ROLES},
     # Coding open answers: Editor and Admin; codes and assignments are POST only.
     "coding-polls": {
         "anonymous": LOGIN,

@@ -212,3 +212,35 @@ def test_the_planner_offers_to_leave_out_only_this_registers_samples(admin_clien
     page = admin_client.get(reverse("sample-new", args=[register.pk])).content.decode()
     assert "Våren" in page
     assert "Annat urval" not in page
+
+
+def test_the_draw_leaves_out_members_without_an_email_unless_asked_to_keep_them(
+    admin_client, register
+):
+    from respondents.models import Member
+
+    Member.objects.filter(pk__in=register.members.order_by("pk")[:1000].values("pk")).update(
+        email=""
+    )
+    plan(admin_client, register, htmx=False, size="2000", action="draw", name="Med e-post")
+    with_email = SampleDraw.objects.get(name="Med e-post")
+    assert with_email.frame_size == 2000
+    assert not with_email.members.filter(member__email="").exists()
+
+    plan(
+        admin_client,
+        register,
+        htmx=False,
+        size="2500",
+        action="draw",
+        name="Alla",
+        keep_no_email="on",
+    )
+    everyone = SampleDraw.objects.get(name="Alla")
+    assert everyone.frame_size == 3000
+    assert everyone.members.filter(member__email="").exists()
+    assert everyone.exclusions == {"no_email_kept": True}
+    detail = admin_client.get(reverse("sample-detail", args=[everyone.pk])).content.decode()
+    assert "behålls i ramen" in detail and "Utelämnade" not in detail
+    page = admin_client.get(reverse("sample-new", args=[register.pk])).content.decode()
+    assert "Behåll medlemmar utan e-postadress" in page

@@ -118,3 +118,20 @@ def test_draw_sample_command(register, capsys):
     call_command("draw_sample", register="Socionomer 2026", size=10, seed=42, name="Urval sept")
     assert "10 of 2000" in capsys.readouterr().out
     assert SampleDraw.objects.get(name="Urval sept").members.count() == 10
+
+
+def test_draw_sample_command_keeps_members_without_an_email_when_asked(register, capsys):
+    Member.objects.filter(number__in=[str(n) for n in range(1, 501)]).update(email="")
+    call_command("draw_sample", register="Socionomer 2026", size=10, seed=42, name="Med e-post")
+    call_command(
+        "draw_sample",
+        register="Socionomer 2026",
+        size=10,
+        seed=42,
+        name="Alla",
+        keep_no_email=True,
+    )
+    out = capsys.readouterr().out
+    assert "10 of 1500" in out and "10 of 2000" in out
+    with_email = SampleDraw.objects.get(name="Med e-post")
+    assert not with_email.members.filter(member__email="").exists()

@@ -26,14 +26,14 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
 from django.db.models import Max, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from respondents.models import Member, SampleDraw
 
 from ..models import Invitation, Poll, hash_token
+from .emails import EmailTemplate, email_template
 
 log = logging.getLogger(__name__)
 
@@ -289,26 +289,22 @@ def _headers(invitation_id: int) -> dict[str, str]:
 
 
 def invitation_message(
-    poll: Poll, *, email: str, token: str, invitation_id: int, step: int = 0
+    template: EmailTemplate, *, email: str, token: str, invitation_id: int, reply_to: str
 ) -> EmailMultiAlternatives:
-    # Invitations go out in Swedish with an English summary: we do not know a member's language.
-    with translation.override("sv"):
-        context = {
-            "poll": poll,
-            "url": answer_url(token),
-            "opt_out_url": opt_out_url(invitation_id),
-            "closes_at": poll.closes_at,
-            "reminder": step,
-        }
-        subject = render_to_string("polls/email/invitation_subject.txt", context).strip()
-        body = render_to_string("polls/email/invitation.txt", context)
-    return EmailMultiAlternatives(
+    """One member's e-mail: plain text with an HTML alternative, and one-click unsubscribe
+    headers (RFC 8058)."""
+    subject, text, html = template.render(
+        link=answer_url(token), opt_out=opt_out_url(invitation_id)
+    )
+    message = EmailMultiAlternatives(
         subject=subject,
-        body=body,
+        body=text,
         to=[email],
-        reply_to=[poll.contact_email],
+        reply_to=[reply_to],
         headers=_headers(invitation_id),
     )
+    message.attach_alternative(html, "text/html")
+    return message
 
 
 def _release(ids: list[int], step: int) -> None:
@@ -382,15 +378,17 @@ def invitation_batch_send(invitation_ids: list[int], *, step: int = 0) -> int:
     with get_connection() as smtp:
         claimed = batch_claim(invitation_ids, step=step)
         polls = Poll.objects.in_bulk({c.poll_id for c in claimed})
+        # The e-mail is made once per poll of the batch; each member's is two replacements.
+        templates = {pk: email_template(poll, step=step) for pk, poll in polls.items()}
         sent: list[int] = []
         try:
             for position, item in enumerate(claimed):
                 message = invitation_message(
-                    polls[item.poll_id],
+                    templates[item.poll_id],
                     email=item.email,
                     token=item.token,
                     invitation_id=item.id,
-                    step=step,
+                    reply_to=polls[item.poll_id].contact_email,
                 )
                 message.connection = smtp
                 try:

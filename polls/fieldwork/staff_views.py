@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from respondents.models import SampleDraw
 from respondents.optouts import parse_addresses
 from staff.access import admin_required, reach
+from staff.audit import record
 
 from ..models import FieldPlan, Poll
 from ..tasks import invitations_queue
@@ -43,7 +44,13 @@ from .sending import (
     next_reminder_step,
     poll_check_sendable,
 )
-from .status import failed_invitations, field_rows, responses_per_day, unreachable_count
+from .status import (
+    failed_invitations,
+    field_rows,
+    responses_per_day,
+    responses_per_day_figure,
+    unreachable_count,
+)
 
 
 class BouncesForm(forms.Form):
@@ -151,6 +158,7 @@ def _context(poll: Poll, plan_form: FieldPlanForm | None = None) -> dict:
     except NotSendable as exc:
         not_sendable = str(exc)
     step = next_reminder_step(poll=poll)
+    per_day = responses_per_day(poll=poll)
     plan = _plan(poll)
     upcoming = plan_next(plan=plan, poll=poll)
     return {
@@ -164,7 +172,8 @@ def _context(poll: Poll, plan_form: FieldPlanForm | None = None) -> dict:
         "rows": field_rows(poll=poll),
         "unreachable": unreachable_count(poll=poll),
         "failed": failed_invitations(poll=poll),
-        "per_day": responses_per_day(poll=poll),
+        "per_day": per_day,
+        "per_day_figure": responses_per_day_figure(per_day) if per_day else None,
         "not_sendable": not_sendable,
         "next_step": step,
         "due_reminder": due_for_reminder(poll=poll, step=step).count(),
@@ -218,6 +227,14 @@ def field_invite(request: HttpRequest, slug: str) -> HttpResponse:
         created = sum(invitations_create(poll=poll, draw=draw) for draw in draws)
         plan_invitations_done(poll=poll)
         queued = invitations_queue(poll=poll, rate=_rate(poll))
+        record(
+            request.user,
+            "invitations.send",
+            target=poll.slug,
+            samples=[d.name for d in draws],
+            created=created,
+            queued=queued,
+        )
     messages.success(
         request,
         _("%(created)s new invitations; %(queued)s e-mails queued for sending.")
@@ -239,6 +256,7 @@ def field_remind(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("field-page", slug=poll.slug)
     with transaction.atomic():
         queued = invitations_queue(poll=poll, step=step, rate=_rate(poll))
+        record(request.user, "reminders.send", target=poll.slug, step=step, queued=queued)
     messages.success(
         request,
         _("Reminder %(step)s: %(queued)s e-mails queued for sending.")
@@ -259,6 +277,8 @@ def field_send_again(request: HttpRequest, slug: str) -> HttpResponse:
     with transaction.atomic():
         again = invitations_send_again(poll=poll, ids=ids or None)
         queued = invitations_queue(poll=poll, rate=_rate(poll)) if again else 0
+        if again:
+            record(request.user, "invitations.send_again", target=poll.slug, queued=queued)
     if again:
         messages.success(request, _("%(n)s e-mails queued again.") % {"n": queued})
     else:
@@ -279,7 +299,9 @@ def field_bounces(request: HttpRequest, slug: str) -> HttpResponse:
         context = {**_context(poll), "bounces_form": form}
         return render(request, "polls/field/page.html", context, status=400)
     addresses = form.cleaned_data["parsed"]
-    found = bounces_record(addresses=addresses, poll=poll)
+    with transaction.atomic():
+        found = bounces_record(addresses=addresses, poll=poll)
+        record(request.user, "bounces.upload", target=poll.slug, given=len(addresses), found=found)
     messages.success(
         request,
         _("%(found)s of %(given)s addresses belong to members of the register: marked bounced.")
@@ -305,15 +327,27 @@ def field_plan(request: HttpRequest, slug: str) -> HttpResponse:
         reach(request.user, SampleDraw.objects.filter(register=poll.register), pk=int(i))
         for i in data["draws"]
     ]
+    invite_at = plan.invite_at if plan and plan.invited_at else data["invite_at"]
     try:
-        plan_update(
-            poll=poll,
-            # Once run, the step keeps its time (the form's field is disabled, and to the minute).
-            invite_at=plan.invite_at if plan and plan.invited_at else data["invite_at"],
-            reminder_days=data["reminder_days"],
-            rate_per_minute=data["rate_per_minute"],
-            draws=chosen,
-        )
+        with transaction.atomic():
+            plan_update(
+                poll=poll,
+                # Once run, the step keeps its time (the form's field is disabled, and to the
+                # minute).
+                invite_at=invite_at,
+                reminder_days=data["reminder_days"],
+                rate_per_minute=data["rate_per_minute"],
+                draws=chosen,
+            )
+            record(
+                request.user,
+                "field_plan.save",
+                target=poll.slug,
+                invite_at=invite_at.isoformat() if invite_at else None,
+                reminder_days=data["reminder_days"],
+                rate_per_minute=data["rate_per_minute"],
+                samples=[d.name for d in chosen],
+            )
     except PlanLocked as exc:
         messages.error(request, str(exc))
         return redirect("field-page", slug=poll.slug)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import email_views, staff_views, views
 
 urlpatterns = [
     path("u/<str:signed>/", views.opt_out, name="opt-out"),
@@ -20,4 +20,15 @@ urlpatterns += [
     ),
     path("staff/polls/<slug:slug>/field/plan/", staff_views.field_plan, name="field-plan"),
     path("staff/polls/<slug:slug>/field/bounces/", staff_views.field_bounces, name="field-bounces"),
+]
+
+# The poll's invitation e-mail (Editor or Admin): email_views.
+urlpatterns += [
+    path("staff/polls/<slug:slug>/email/", email_views.email_edit, name="poll-email"),
+    path(
+        "staff/polls/<slug:slug>/email/preview/",
+        email_views.email_preview,
+        name="poll-email-preview",
+    ),
+    path("staff/polls/<slug:slug>/email/test/", email_views.email_test, name="poll-email-test"),
 ]

@@ -70,7 +70,7 @@ def test_from_register_to_result_chart(
     celery_worker.wait_for_log(r"send_invitation_batch\[.*\] succeeded in .*: 20")
     assert len({m["To"] for m in messages}) == 20
     assert Invitation.objects.filter(poll=poll, status="sent").count() == 20
-    links = [LINK.search(m.get_content()).group(1) for m in messages]
+    links = [LINK.search(m.get_body(("plain",)).get_content()).group(1) for m in messages]
     link = links[0]
     assert link.startswith(site_url)
 

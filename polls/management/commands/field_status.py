@@ -17,10 +17,13 @@ class Command(BaseCommand):
             raise CommandError(f"No poll with the slug “{poll}”.") from None
         figures = field_figures(poll=the_poll)
         self.stdout.write(f"{the_poll.slug} ({the_poll.get_state_display()})")
-        self.stdout.write("\t".join(["stratum", *COLUMNS]))
+        self.stdout.write("\t".join(["stratum", *COLUMNS, "response_rate"]))
         for stratum in sorted(figures, key=lambda s: (s != "", s)):
             cells = figures[stratum]
-            self.stdout.write("\t".join([stratum or "all", *(str(cells[c]) for c in COLUMNS)]))
+            rate = f"{100 * cells['completed'] / cells['sent']:.0f} %" if cells["sent"] else "-"
+            self.stdout.write(
+                "\t".join([stratum or "all", *(str(cells[c]) for c in COLUMNS), rate])
+            )
         self.stdout.write(
             f"unreachable (no e-mail, opted out, bounced, left): {unreachable_count(poll=the_poll)}"
         )

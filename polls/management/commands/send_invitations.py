@@ -5,6 +5,7 @@ from polls.fieldwork.sending import NotSendable, invitations_create, poll_check_
 from polls.models import Poll
 from polls.tasks import invitations_queue
 from respondents.models import Member, SampleDraw
+from staff.audit import record
 
 
 class Command(BaseCommand):
@@ -56,6 +57,14 @@ class Command(BaseCommand):
                 the_poll.save(update_fields=["register"])
             created = invitations_create(poll=the_poll, draw=draw)
             queued = invitations_queue(poll=the_poll)
+            record(
+                "manage.py send_invitations",
+                "invitations.send",
+                target=the_poll.slug,
+                samples=[draw.name],
+                created=created,
+                queued=queued,
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{created} new invitation(s); {queued} e-mail(s) queued for sending."

@@ -9,6 +9,7 @@ from polls.fieldwork.sending import (
 )
 from polls.models import Poll
 from polls.tasks import invitations_queue
+from staff.audit import record
 
 
 class Command(BaseCommand):
@@ -39,4 +40,11 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             queued = invitations_queue(poll=the_poll, step=step)
+            record(
+                "manage.py send_reminders",
+                "reminders.send",
+                target=the_poll.slug,
+                step=step,
+                queued=queued,
+            )
         self.stdout.write(self.style.SUCCESS(f"Reminder {step}: {queued} e-mail(s) queued."))

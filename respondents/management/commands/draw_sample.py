@@ -34,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, required=True)
         parser.add_argument("--name", required=True, help="Name of the sample, e.g. 'Urval sept'.")
         parser.add_argument(
+            "--keep-no-email",
+            action="store_true",
+            help="Keep members without an e-mail address in the frame (left out by default).",
+        )
+        parser.add_argument(
             "--strata",
             default="",
             metavar="VAR[,VAR]",
@@ -78,6 +83,7 @@ class Command(BaseCommand):
         fixed: str | None = None,
         exclude_sampled_months: int | None = None,
         exclude_sample: list[str] | None = None,
+        keep_no_email: bool = False,
         **options,
     ):
         try:
@@ -96,6 +102,7 @@ class Command(BaseCommand):
                 fixed=parse_fixed(fixed) if fixed is not None else None,
                 exclude_sampled_months=exclude_sampled_months,
                 exclude_samples=exclude_sample or [],
+                keep_no_email=keep_no_email,
             )
         except DrawError as exc:
             raise CommandError(str(exc)) from exc
@@ -105,8 +112,10 @@ class Command(BaseCommand):
                 f"(seed {draw.seed})."
             )
         )
-        if draw.exclusions:
+        if "excluded" in draw.exclusions:
             self.stdout.write(f"Left out of the frame: {draw.exclusions['excluded']} members.")
+        if draw.exclusions.get("no_email_kept"):
+            self.stdout.write("Members without an e-mail address were kept in the frame.")
         if draw.strata:
             self.stdout.write(strata_table(draw.counts, title=" / ".join(draw.strata)))
 
