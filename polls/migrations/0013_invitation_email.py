@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('polls', '0010_poll_results_url'),
+        ("polls", "0012_option_link"),
     ]
 
     operations = [
