@@ -31,16 +31,15 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from polls.models import Poll, Question
 
+from .analysis_texts import ShownPair, base_text, shown_pairs, variance_text
 from .coding import coded_question_results
 from .estimation import (
     GroupDifference,
     GroupTable,
     OptionResult,
-    PairDifference,
     PollResults,
     QuestionResult,
     Table,
@@ -168,22 +167,6 @@ class ShownDifference:
     p_adjusted: float | None
     significant: bool
     note: str | None  # "The difference is within the margin of error" when not significant
-
-
-@dataclass(frozen=True)
-class ShownPair:
-    """Two groups of a breakdown (z test, Holm over every pair of groups)."""
-
-    group: str
-    versus: str
-    share: float | None
-    versus_share: float | None
-    difference: float | None
-    se: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    significant: bool
-    note: str  # "statistically significant" or "within the margin of error"
 
 
 @dataclass(frozen=True)
@@ -376,62 +359,6 @@ def _difference(difference: GroupDifference | None, sampled: bool) -> ShownDiffe
     )
 
 
-def _pairs(pairs: Sequence[PairDifference], sampled: bool) -> list[ShownPair]:
-    if not sampled:
-        return []
-    return [
-        ShownPair(
-            group=p.group,
-            versus=p.versus,
-            share=_finite(p.share),
-            versus_share=_finite(p.versus_share),
-            difference=_finite(p.difference),
-            se=_finite(p.se),
-            p_value=_finite(p.p_value),
-            p_adjusted=_finite(p.p_adjusted),
-            significant=p.significant,
-            note=_("The difference is statistically significant")
-            if p.significant
-            else _("The difference is within the margin of error"),
-        )
-        for p in pairs
-    ]
-
-
-def variance_text(method: str) -> str:
-    """Which variance a weighting uses, as a sentence."""
-    if method == "poststrat":
-        return _(
-            "The margins of error of the post-stratified estimates treat the weighting cells "
-            "as strata, each with its register count as finite population correction."
-        )
-    if method == "rake":
-        return _(
-            "The margins of error of the raked estimates are those of calibration from a "
-            "simple random sample of the register (linearised, with finite population "
-            "correction)."
-        )
-    return _(
-        "The margins of error are those of a simple random sample from the register, with "
-        "finite population correction."
-    )
-
-
-def base_text(q: QuestionResult, dont_know: str | None, language: str) -> str:
-    """The base of a question's shares, stated beside them."""
-    n = q.total.n if q.total is not None else q.n
-    text = _("Base: %(n)s respondents.") % {"n": thousands(n, language)}
-    if dont_know == "exclude":
-        text += " " + ngettext(
-            "“Don't know” (%(n)s answer) is reported separately and left out of the base.",
-            "“Don't know” (%(n)s answers) are reported separately and left out of the base.",
-            q.dont_know_n,
-        ) % {"n": thousands(q.dont_know_n, language)}
-    elif dont_know == "include":
-        text += " " + _("“Don't know” is counted in the base.")
-    return text
-
-
 def _mean(mean: MeanEstimate | None, sampled: bool, language: str) -> ShownMean | None:
     if mean is None:
         return None
@@ -495,7 +422,7 @@ def _option(option: OptionResult, sampled: bool, language: str) -> ShownShare:
         mean_rank=_mean(option.mean_rank, sampled, language),
         mean_rank_difference=_difference(option.mean_rank_difference, sampled),
         df=e.df if shown and e else None,
-        pairs=_pairs(option.pairs, sampled),
+        pairs=shown_pairs(option.pairs, sampled),
         **(_share_texts(e, sampled, language) if e else {}),
     )
 
@@ -510,7 +437,7 @@ def _table_fields(table: Table, sampled: bool, language: str) -> dict[str, Any]:
         "mean": _mean(table.mean, sampled, language),
         "mean_difference": _difference(table.mean_difference, sampled),
         "n_text": "" if table.suppressed else thousands(table.n, language),
-        "mean_pairs": _pairs(table.mean_pairs, sampled),
+        "mean_pairs": shown_pairs(table.mean_pairs, sampled),
     }
 
 
@@ -559,7 +486,11 @@ def _question(
 ) -> ShownQuestion:
     return ShownQuestion(
         dont_know=dont_know,
-        base_text=base_text(q, dont_know, language) if q.total is not None or q.rows else "",
+        base_text=base_text(
+            dont_know, thousands(_base_n(q), language), q.dont_know_n, language=language
+        )
+        if q.total is not None or q.rows
+        else "",
         question=q.question,
         code=q.question.code,
         kind=q.question.kind,
@@ -644,6 +575,10 @@ def present(
             ci_df=params.ci_df,
             variance=variance_text(weights.method),
         )
+
+
+def _base_n(q: QuestionResult) -> int:
+    return q.total.n if q.total is not None else q.n
 
 
 def _dont_know_of(q: QuestionResult, params: Any) -> str | None:

@@ -8,6 +8,7 @@ from results.stats.comparison import (
     compare_domains,
     compare_groups,
     compare_shares,
+    domain_covariance,
     holm,
     holm_adjusted,
     suppress,
@@ -19,7 +20,6 @@ from results.stats.design import (
     DesignShareEstimate,
     MeanEstimate,
     VarianceMethod,
-    domain_covariance,
     mean_estimate,
     share_estimates,
 )

@@ -41,9 +41,9 @@ from typing import Literal, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from results.stats.design import Design, DesignError, domain_covariance, sorted_labels
+from results.stats.design import Design, DesignError, _domain, _ratio, sorted_labels
 from results.stats.proportions import z_value
-from results.stats.weighting import Labels
+from results.stats.weighting import FloatArray, Labels
 
 __all__ = [
     "Comparison",
@@ -53,6 +53,7 @@ __all__ = [
     "compare_domains",
     "compare_groups",
     "compare_shares",
+    "domain_covariance",
     "holm",
     "holm_adjusted",
     "suppress",
@@ -172,6 +173,35 @@ def holm(p_values: Sequence[float], alpha: float = 0.05) -> list[bool]:
             break
         rejected[i] = True
     return rejected
+
+
+def domain_covariance(
+    design: Design, y: npt.ArrayLike, domains: Sequence[npt.ArrayLike]
+) -> tuple[FloatArray, FloatArray]:
+    """Estimates of the mean of ``y`` (e.g. a 0/1 indicator) in each domain and their
+    design-based covariance matrix (``svyby(..., covmat = TRUE)``).
+
+    The covariance of two disjoint domains is not zero in general: it is under an unweighted
+    simple random sample (each domain's linearised variable sums to zero), but not under
+    post-stratification (centred within cells that the domains share) or raking
+    (calibration residuals).
+    """
+    array = np.asarray(y, dtype=float)
+    if array.shape != (design.n,):
+        raise DesignError(f"y must have one value per respondent ({design.n})")
+    if not domains:
+        raise DesignError("no domains given")
+    estimates = []
+    influences = []
+    for domain in domains:
+        mask = _domain(design, domain)
+        if not np.all(np.isfinite(array[mask])):
+            raise DesignError("y must be finite in every domain")
+        values = np.where(mask, array, 0.0)[:, None]
+        estimate, influence, _, _ = _ratio(design, values, mask)
+        estimates.append(float(estimate[0]))
+        influences.append(influence[:, 0])
+    return np.array(estimates), design.covariance(np.column_stack(influences))
 
 
 def compare_domains(

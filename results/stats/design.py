@@ -96,7 +96,6 @@ __all__ = [
     "DesignShareEstimate",
     "MeanEstimate",
     "VarianceMethod",
-    "domain_covariance",
     "mean_estimate",
     "share_estimates",
 ]
@@ -614,32 +613,3 @@ def mean_estimate(
         deff=float(deff[0]),
         df=df,
     )
-
-
-def domain_covariance(
-    design: Design, y: npt.ArrayLike, domains: Sequence[npt.ArrayLike]
-) -> tuple[FloatArray, FloatArray]:
-    """Estimates of the mean of ``y`` (e.g. a 0/1 indicator) in each domain and their
-    design-based covariance matrix (``svyby(..., covmat = TRUE)``).
-
-    The covariance of two disjoint domains is not zero in general: it is under an unweighted
-    simple random sample (each domain's linearised variable sums to zero), but not under
-    post-stratification (centred within cells that the domains share) or raking
-    (calibration residuals).
-    """
-    array = np.asarray(y, dtype=float)
-    if array.shape != (design.n,):
-        raise DesignError(f"y must have one value per respondent ({design.n})")
-    if not domains:
-        raise DesignError("no domains given")
-    estimates = []
-    influences = []
-    for domain in domains:
-        mask = _domain(design, domain)
-        if not np.all(np.isfinite(array[mask])):
-            raise DesignError("y must be finite in every domain")
-        values = np.where(mask, array, 0.0)[:, None]
-        estimate, influence, _, _ = _ratio(design, values, mask)
-        estimates.append(float(estimate[0]))
-        influences.append(influence[:, 0])
-    return np.array(estimates), design.covariance(np.column_stack(influences))
