@@ -7,12 +7,21 @@ import re
 import pytest
 from django.utils import timezone
 
+from polls.answering.responses import response_submit
 from polls.models import Answer, Question
-from results.models import ResultBlock, ResultPage
+from respondents.models import Member
+from results.models import ResultBlock, ResultPage, ResultSettings
 from results.scheduling import pages_publish_due
 from results.tasks import publish_due_pages
 from staff.models import AuditEntry
-from tests.factories import QuestionFactory, staff_user
+from tests.factories import (
+    PollFactory,
+    QuestionFactory,
+    RegisterFactory,
+    invitation_with_token,
+    single_choice_question,
+    staff_user,
+)
 from tests.test_result_pages import page, poll  # noqa: F401  (the fixtures)
 
 
@@ -335,3 +344,45 @@ def test_an_empty_block_text_is_refused(client, editor, page):  # noqa: F811
     assert "Texten är tom" in response.content.decode()
     quote.refresh_from_db()
     assert quote.text == "Mer tid."
+
+
+# --------------------------------------------------------------------------- weighting
+
+
+def test_a_claim_true_before_weighting_is_flagged_once_the_chart_is_weighted(client, editor):
+    """Kommun is 80 % of the register but half of the answers: 30 % of Kommun and 90 % of
+    Region say "Ja", so 60 % unweighted and 42 % weighted to the register (and no other
+    answer reaches half)."""
+
+    register = RegisterFactory(variables=["sektor"])
+    Member.objects.bulk_create(
+        Member(register=register, number=f"W{n}", attributes={"sektor": sektor})
+        for n, sektor in enumerate(["Kommun"] * 700 + ["Region"] * 100)
+    )
+    survey = PollFactory(register=register, slug="viktning", reporting_variables=["sektor"])
+    question = single_choice_question(survey, labels=("Ja", "Nej", "Tveksam"))
+    options = list(question.options.order_by("order"))
+    for sektor, counts in (("Kommun", (30, 35, 35)), ("Region", (90, 5, 5))):
+        for option, count in zip(options, counts, strict=True):
+            for _i in range(count):
+                invitation, _token = invitation_with_token(survey, attributes={"sektor": sektor})
+                response_submit(invitation=invitation, choices={question.pk: option.pk})
+    ResultSettings.objects.create(poll=survey, weighting="poststrat", weight_by=["sektor"])
+    article = ResultPage.objects.create(
+        poll=survey, slug="viktat", title="Svaren", lead="Fler än hälften svarar ja."
+    )
+    block = ResultBlock.objects.create(
+        page=article, kind="chart", question=question, weighted=False
+    )
+
+    def claims() -> str:
+        html = client.get(edit_url(article)).content.decode()
+        return text_of(re.search(r'<div class="card" id="claims">.*?</div>', html, re.S).group(0))
+
+    assert "Varje siffra och jämförelse i texterna stöds" in claims()
+    block.weighted = True
+    block.save()
+    flagged = claims()
+    assert "Fler än hälften" in flagged
+    assert "Ingen andels intervall ligger helt över 50" in flagged
+    assert re.search(r"Ja: 4\d\xa0%", flagged)  # the weighted share, the right figure
