@@ -8,18 +8,28 @@ from __future__ import annotations
 import csv
 import io
 import random
+import time
 
+import openpyxl
 import pyreadstat
 import pytest
+from django.urls import reverse
 
 from polls.conditions import condition_set
 from polls.models import Answer, Question, Response
 from respondents.models import Member
+from results.exports.disclosure import coarsen_profiles, published_counts
 from results.exports.jobs import export_run
+from results.models import ExportJob
+from staff.models import AuditEntry
 from tests.factories import (
+    MemberFactory,
     RegisterFactory,
+    SampleDrawFactory,
+    SampleMemberFactory,
     every_kind_poll,
     question_with_options,
+    staff_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +187,95 @@ def test_microdata_has_no_column_that_leads_back_to_a_member():
     text = exported(poll, "microdata", "csv").decode("utf-8-sig")
     assert not any(key in text for key in keys)
     assert "2026-09-03" not in text
+
+
+def test_a_formula_in_a_register_value_is_neutralised_in_csv_and_xlsx():
+    poll = answered_poll(sectors=['=HYPERLINK("http://x")'] * 6 + ["Kommun"] * 6)
+    rows = csv_rows(exported(poll, "microdata", "csv"))
+    assert {r[1] for r in rows[1:]} == {'\'=HYPERLINK("http://x")', "Kommun"}
+    book = openpyxl.load_workbook(io.BytesIO(exported(poll, "aggregates", "xlsx", by="sektor")))
+    sheet = book.worksheets[0]
+    groups = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert '\'=HYPERLINK("http://x")' in groups
+    assert not any(
+        cell.data_type == "f" for row in sheet.iter_rows() for cell in row
+    )  # no cell is a formula
+    # numbers stay numbers
+    shares = [row[6] for row in sheet.iter_rows(min_row=2, values_only=True) if row[6] is not None]
+    assert shares and all(isinstance(v, int | float) for v in shares)
+
+
+def test_the_sample_csv_neutralises_formulas(client):
+    draw = SampleDrawFactory()
+    SampleMemberFactory(
+        draw=draw, member=MemberFactory(register=draw.register, number="=1+1"), stratum="-Kommun"
+    )
+    client.force_login(staff_user("Admin"))
+    response = client.get(reverse("sample-csv", args=[draw.pk]))
+    rows = csv_rows(b"".join(response.streaming_content), delimiter=";")
+    assert rows[1][0] == "'=1+1" and rows[1][2] == "'-Kommun"
+
+
+def test_small_reporting_cells_are_merged_or_blanked():
+    # Privat has 3 respondents, under the threshold of 5: merged with the next smallest
+    poll = answered_poll()
+    rows = csv_rows(exported(poll, "microdata", "csv"))
+    sectors = [r[1] for r in rows[1:]]
+    assert "Privat" not in sectors
+    assert sectors.count("övriga (sammanslagna)") == 10  # Privat 3 + Region 7
+    published = coarsen_profiles({("A",): 2, ("B",): 3, ("C",): 9}, 5, other="X")
+    assert published == {("A",): ("X",), ("B",): ("X",), ("C",): ("C",)}
+    # when merging would leave one group only, the variable is blanked for everyone
+    blanked = coarsen_profiles({("A",): 2, ("B",): 2, ("C",): 9}, 5, other="X")
+    assert set(blanked.values()) == {("",)}
+    # a crossed cell under the threshold loses its most telling variable
+    crossed = {("A", "x"): 6, ("A", "y"): 2, ("B", "x"): 5, ("B", "y"): 5}
+    result = published_counts(crossed, coarsen_profiles(crossed, 5, other="X"))
+    assert all(n >= 5 for cell, n in result.items() if any(cell))
+
+
+def test_the_aggregates_csv_is_for_a_swedish_excel_and_respects_suppression():
+    poll = answered_poll()
+    rows = csv_rows(exported(poll, "aggregates", "csv", by="sektor"), delimiter=";")
+    assert rows[0][:4] == ["fråga", "frågetext", "påstående", "grupp"]
+    privat = [r for r in rows if r[3] == "Privat"]
+    assert privat and all(r[6] == "" and "visas inte" in r[12] for r in privat)
+    kommun = [r for r in rows if r[3] == "Kommun" and r[5] == "andel (%)"]
+    assert kommun and all("," in r[6] or r[6].isdigit() for r in kommun)
+
+
+def test_an_editor_may_not_export_microdata(client):
+    poll = answered_poll()
+    client.force_login(staff_user("Editor"))
+    url = reverse("poll-exports", args=[poll.slug])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"kind": "microdata", "format": "sav"})
+    assert response.status_code == 403
+    assert not ExportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_runs_on_the_worker_is_downloaded_and_audited(celery_worker, client):
+    poll = answered_poll()
+    admin = staff_user("Admin")
+    client.force_login(admin)
+    response = client.post(
+        reverse("poll-exports", args=[poll.slug]), {"kind": "microdata", "format": "xlsx"}
+    )
+    job = ExportJob.objects.get()
+    assert response["Location"] == reverse("export-job", args=[job.pk])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not job.finished:
+        time.sleep(0.3)
+        job.refresh_from_db()
+    assert job.status == "done", job.error
+    page = client.get(reverse("export-job", args=[job.pk])).content.decode()
+    assert reverse("export-download", args=[job.pk]) in page
+    download = client.get(reverse("export-download", args=[job.pk]))
+    book = openpyxl.load_workbook(io.BytesIO(download.content))
+    assert book.worksheets[0].max_row == len(SECTORS) + 1
+    actions = list(AuditEntry.objects.order_by("pk").values_list("action", "actor_id"))
+    assert ("export.requested", admin.pk) in actions and ("export.downloaded", admin.pk) in actions
+    # an editor cannot download it
+    client.force_login(staff_user("Editor"))
+    assert client.get(reverse("export-download", args=[job.pk])).status_code == 403
