@@ -4,7 +4,14 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from results import coding_views, page_editor_views, page_views, public_views, trend_views
+from results import (
+    coding_views,
+    export_views,
+    page_editor_views,
+    page_views,
+    public_views,
+    trend_views,
+)
 from results import views as result_views
 
 urlpatterns = [
@@ -108,6 +115,10 @@ urlpatterns = [
         page_editor_views.result_page_quote_add,
         name="result-page-quote-add",
     ),
+    path("staff/polls/<slug:slug>/exports/", export_views.poll_exports, name="poll-exports"),
+    path("staff/polls/<slug:slug>/exports/codebook/", export_views.codebook, name="poll-codebook"),
+    path("staff/exports/<int:pk>/", export_views.export_job, name="export-job"),
+    path("staff/exports/<int:pk>/download/", export_views.export_download, name="export-download"),
     path("staff/coding/", coding_views.coding_polls, name="coding-polls"),
     path("staff/polls/<slug:slug>/coding/", coding_views.coding_home, name="coding-home"),
     path(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from staff.access import admin_required, reach
 
+from .csvfiles import neutralised_row
 from .draws import DrawError, sample_draw, sample_plan
 from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
 from .import_jobs import import_job_create, import_job_progress
@@ -179,8 +180,16 @@ def sample_csv(request, pk: int):
             ["medlemsnummer", "e-post", "stratum", "urvalssannolikhet"]
         )
         for sm in rows:
+            # a register's values are the importer's text: never let one run as a formula
             yield writer.writerow(
-                [sm.member.number, sm.member.email, sm.stratum, f"{sm.inclusion_probability:.6f}"]
+                neutralised_row(
+                    [
+                        sm.member.number,
+                        sm.member.email,
+                        sm.stratum,
+                        f"{sm.inclusion_probability:.6f}",
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -279,3 +279,81 @@ class ResultPageVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page.slug} v{self.number}"
+
+
+class ExportJob(models.Model):
+    """One export of a poll's data, written in the background with visible progress (see
+    results/exports and docs/exports.md). The file is kept in the row, as an import's upload
+    is: no shared file storage is needed between the web and worker containers."""
+
+    class Kind(models.TextChoices):
+        MICRODATA = "microdata", _("anonymous microdata with weights")
+        AGGREGATES = "aggregates", _("aggregated tables")
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV")
+        XLSX = "xlsx", _("Excel (XLSX)")
+        SAV = "sav", _("SPSS (.sav)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("exporting")
+        DONE = "done", _("done")
+        REFUSED = "refused", _("refused")
+        FAILED = "failed", _("failed")
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="export_jobs")
+    kind = models.CharField(_("export"), max_length=16, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    by = models.CharField(_("broken down by"), max_length=100, blank=True)
+    # The language of the headers and labels: the requester's.
+    language = models.CharField(_("language"), max_length=8, default="sv")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    data = models.BinaryField(editable=False, default=b"")
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    error = models.TextField(_("why it stopped"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["microdata", "aggregates"]), name="export_job_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["csv", "xlsx", "sav"]), name="export_job_format_valid"
+            ),
+            # SPSS files carry row-level data only: aggregates are CSV or XLSX.
+            models.CheckConstraint(
+                condition=Q(kind="microdata") | ~Q(format="sav"),
+                name="export_job_sav_is_microdata",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.poll.slug}: {self.kind} {self.format}"
+
+    @property
+    def row_level(self) -> bool:
+        """Row-level data (microdata): for the Admin role only."""
+        return self.kind == self.Kind.MICRODATA
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)

@@ -45,6 +45,8 @@ DJANGO_ADMIN_ROLES = (ADMIN,)
 RULES: dict[str, tuple[str, ...]] = {
     "polls.Poll": POLL_ROLES,
     "polls.Question": POLL_ROLES,
+    # Exports: aggregates for both roles; the views refuse row-level ones (microdata) to editors.
+    "results.ExportJob": POLL_ROLES,
     "respondents.Register": PERSONAL_DATA_ROLES,
     "respondents.ImportJob": PERSONAL_DATA_ROLES,
     "respondents.SampleDraw": PERSONAL_DATA_ROLES,

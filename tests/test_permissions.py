@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from polls.models import Invitation
 from respondents.models import ImportJob
-from results.models import ResultPage
+from results.models import ExportJob, ResultPage
 from tests.factories import (
     PollFactory,
     QuestionFactory,
@@ -349,6 +349,35 @@ EXPECTED = {
     "result-page-embed": {role: 404 for role in ROLES},
     "result-page-version-embed": {role: 404 for role in ROLES},
     "result-page-chart-image": {role: 404 for role in ROLES},
+    # Exports: the page and the codebook for Editor and Admin; the world's export job is
+    # microdata (row-level: Admin only), still waiting, so its download is 404 even for Admin.
+    **{
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 200,
+            "admin": 200,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
+        for name in ["poll-exports", "poll-codebook"]
+    },
+    "export-job": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
+    "export-download": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 403,
+        "admin": 404,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
     # The API (DRF, session login): Editor or Admin; others get 403, not a login redirect.
     "api-poll-results": {
         "anonymous": 403,
@@ -373,6 +402,8 @@ PK_OF = {
     "register-detail": "register",
     "sample-new": "register",
     "import-job": "import_job",
+    "export-job": "export_job",
+    "export-download": "export_job",
     "sample-detail": "draw",
     "sample-csv": "draw",
     **{f"studio-section{end}": "section" for end in ("", "-move", "-delete")},
@@ -434,6 +465,7 @@ def world(db):
             "text_question": QuestionFactory(poll=poll, kind="text"),
             "section": SectionFactory(poll=poll),
             "result_page": ResultPage.objects.create(poll=poll, slug="sidan", title="Sidan"),
+            "export_job": ExportJob.objects.create(poll=poll, kind="microdata", format="sav"),
         },
         "values": {"slug": poll.slug, "token": token, "object_id": poll.pk, "app_label": "polls"},
         "invitation": invitation,

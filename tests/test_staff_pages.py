@@ -26,7 +26,14 @@ STAFF_PAGES = [name for name, expected in EXPECTED.items() if expected["anonymou
 # (inside the preview's frame, tests/test_studio.py); a result page's preview, which is the
 # public page exactly as the public will see it (tests/test_result_pages.py); the field page's
 # figures, a fragment that htmx swaps into that page.
-DOWNLOADS = {"sample-csv", "studio-export", "studio-test", "result-page-preview", "field-status"}
+DOWNLOADS = {
+    "export-download",
+    "sample-csv",
+    "studio-export",
+    "studio-test",
+    "result-page-preview",
+    "field-status",
+}
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
