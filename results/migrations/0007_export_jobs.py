@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('polls', '0010_poll_results_url'),
-        ('results', '0003_result_pages'),
+        ("results", "0006_trend_block_label"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
