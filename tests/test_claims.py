@@ -141,3 +141,30 @@ def test_suggested_headlines_start_from_the_strongest_findings():
     assert [h.kind for h in headlines] == ["fraction", "half", "comparison"]
     assert (headlines[0].n, headlines[0].m, headlines[0].share) == (9, 10, NINE_IN_TEN)
     assert headlines[1].share == YES
+
+
+def test_a_majority_claim_is_checked_against_the_answer_it_names():
+    """ "Fler än hälften svarar ja" is about the share of "Ja": that the "Nej" share is above
+    half does not carry it."""
+    yes = shown("Ja", 240, 600)
+    no = shown("Nej", 360, 600)
+
+    (claim,) = check_claims("Fler än hälften svarar ja.", [yes, no])
+    assert not claim.supported
+    assert claim.reason == "not_above_half"
+    assert claim.share.label == "Ja"
+
+    (claim,) = check_claims("Fler än hälften svarar nej.", [yes, no])
+    assert claim.supported and claim.share.label == "Nej"
+    # Naming no answer, any share shown wholly above half carries it, as before.
+    (claim,) = check_claims("Fler än hälften av socionomerna håller med.", [yes, no])
+    assert claim.supported
+
+
+def test_a_fraction_claim_is_checked_against_the_answer_it_names():
+    yes = shown("Ja", 560, 600)
+    no = shown("Nej", 40, 600)
+    (claim,) = check_claims("9 av 10 svarar nej.", [yes, no])
+    assert not claim.supported
+    (claim,) = check_claims("9 av 10 svarar ja.", [yes, no])
+    assert claim.supported

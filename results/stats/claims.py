@@ -232,20 +232,54 @@ def _fraction_claims(text: str, shares: Sequence[ShownShare]) -> Iterable[Claim]
         n, m = _number(match.group("n")), _number(match.group("m"))
         if not 0 < n <= m:
             continue
-        yield _fraction_claim(match.group(0), match.start(), match.end(), n, m, shares)
+        yield _fraction_claim(
+            match.group(0),
+            match.start(),
+            match.end(),
+            n,
+            m,
+            _about(shares, _sentence(text, match.start(), match.end())),
+        )
     for match in _EVERY.finditer(text):
         if match.group("half"):
             m = 2
         else:
             word = (match.group("ord") or match.group("en_ord")).lower()
             m = 2 if word == "second" else _ORDINALS[word]
-        yield _fraction_claim(match.group(0), match.start(), match.end(), 1, m, shares)
+        yield _fraction_claim(
+            match.group(0),
+            match.start(),
+            match.end(),
+            1,
+            m,
+            _about(shares, _sentence(text, match.start(), match.end())),
+        )
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end]."""
+    ends = ".!?\n"
+    first = max(text.rfind(c, 0, start) for c in ends) + 1
+    last = min((i for i in (text.find(c, end) for c in ends) if i != -1), default=len(text))
+    return text[first:last]
+
+
+def _about(shares: Sequence[ShownShare], sentence: str) -> list[ShownShare]:
+    """The shares whose answer the sentence names ("Fler än hälften svarar ja": those of "Ja"),
+    or all of them when it names none: a claim is checked against the answer it is about."""
+    named = [
+        s
+        for s in shares
+        if s.label
+        and re.search(rf"(?<!\w){re.escape(s.label.casefold())}(?!\w)", sentence.casefold())
+    ]
+    return named or list(shares)
 
 
 def _half_claims(text: str, shares: Sequence[ShownShare]) -> Iterable[Claim]:
-    candidates = _with_interval(shares)
     for pattern, above in ((_ABOVE_HALF, True), (_BELOW_HALF, False)):
         for match in pattern.finditer(text):
+            candidates = _about(_with_interval(shares), _sentence(text, match.start(), match.end()))
             if not candidates:
                 yield Claim(
                     "half", match.group(0), match.start(), match.end(), False, "no_interval"
