@@ -14,6 +14,7 @@ The cache is Redis in production (shared by every process); any cache backend wo
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from django.db import transaction
 from .models import ResultPage, ResultPageVersion
 
 POINTER_SECONDS = 300
+POINTER_LOCAL_SECONDS = 2.0
 LOCAL_RENDERED = 128  # rendered versions kept in each process's memory too
 _local: OrderedDict[str, Any] = OrderedDict()
 _lock = threading.Lock()
@@ -35,9 +37,30 @@ def _pointer_key(slug: str) -> str:
     return f"{PREFIX}:slug:{slug}"
 
 
+def _local_get(key: str) -> Any:
+    with _lock:
+        found = _local.get(key)
+        if found is not None:
+            _local.move_to_end(key)
+        return found
+
+
+def _local_set(key: str, value: Any) -> None:
+    with _lock:
+        _local[key] = value
+        while len(_local) > LOCAL_RENDERED:
+            _local.popitem(last=False)
+
+
 def published(slug: str) -> tuple[int, int] | None:
-    """(page id, newest version number) of the published page at `slug`, else None."""
+    """(page id, newest version number) of the published page at `slug`, else None. Each
+    process trusts what it read for `POINTER_LOCAL_SECONDS`: a page published or unpublished
+    in another process shows there that much later at most (at once in this one)."""
     key = _pointer_key(slug)
+    local = _local_get(key)
+    if local is not None and local[0] > time.monotonic():
+        found = local[1]
+        return (found[0], found[1]) if found else None
     found = cache.get(key)
     if found is None:
         page = ResultPage.objects.filter(slug=slug, state=ResultPage.State.PUBLISHED).first()
@@ -51,12 +74,17 @@ def published(slug: str) -> tuple[int, int] | None:
             )
         found = (page.pk, latest) if page is not None and latest is not None else ()
         cache.set(key, found, POINTER_SECONDS)
+    _local_set(key, (time.monotonic() + POINTER_LOCAL_SECONDS, found))
     return (found[0], found[1]) if found else None
 
 
 def snapshot(page_id: int, number: int) -> dict[str, Any] | None:
-    """The frozen snapshot of version `number` of the page, or None when there is none."""
+    """The frozen snapshot of version `number` of the page, or None when there is none. Kept in
+    each process too and shared by its requests: read it, never change it."""
     key = f"{PREFIX}:{page_id}:v{number}:snapshot"
+    found = _local_get(key)
+    if found is not None:
+        return found
     found = cache.get(key)
     if found is None:
         found = (
@@ -67,6 +95,7 @@ def snapshot(page_id: int, number: int) -> dict[str, Any] | None:
         if found is None:
             return None
         cache.set(key, found, None)
+    _local_set(key, found)
     return found
 
 
