@@ -204,6 +204,8 @@ class Gunicorn:
                 # worker serves from its first moment (otherwise workers still importing Django
                 # under the load count their imports as the product's CPU).
                 "--preload",
+                # e.g. BENCH_GUNICORN_ARGS="--worker-class gthread --threads 8" (both servers)
+                *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
             ],
             cwd=ROOT,
             env={**env, "DJANGO_SETTINGS_MODULE": settings},

@@ -2,12 +2,12 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/medlemsrost_bench_public \\
         REDIS_URL=redis://127.0.0.1:6379/3 PYTHONPATH=. uv run python bench/public_page.py \\
-        [--duration 20] [--concurrency 32] [--workers 4]
+        [--duration 20] [--concurrency 32] [--workers 2]
 
 Migrates the database and seeds the demo poll with its published page (`manage.py seed_demo`),
-starts `gunicorn config.wsgi` (sync workers) on 127.0.0.1, warms the page's cache with one GET,
-then runs the load driver (bench/_get_load.py, aiohttp) in a separate process against
-/r/<slug>/. Prints requests/s, p50/p99, errors and the machine line.
+starts `gunicorn config.wsgi` (threaded workers, as docker-compose.yml) on 127.0.0.1, warms
+the page's cache with one GET, then runs the load driver (bench/_get_load.py, aiohttp) in a
+separate process against /r/<slug>/. Prints requests/s, p50/p99, errors and the machine line.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -67,6 +67,8 @@ def main() -> None:
             "--log-level",
             "warning",
             "--preload",  # as docker-compose.yml runs it
+            # as docker-compose.yml runs it (BENCH_GUNICORN_ARGS="--worker-class sync" to compare)
+            *os.environ.get("BENCH_GUNICORN_ARGS", "--worker-class gthread --threads 8").split(),
         ],
         cwd=ROOT,
         env={**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1,localhost"},
@@ -106,7 +108,8 @@ def main() -> None:
     )
     print(
         machine_line(
-            f"gunicorn {args.workers} sync workers",
+            f"gunicorn {args.workers} workers,"
+            f" {os.environ.get('BENCH_GUNICORN_ARGS', '--worker-class gthread --threads 8')}",
             f"{args.concurrency} clients",
             f"cache {'Redis' if os.environ.get('REDIS_URL') else 'local memory'}",
         )
