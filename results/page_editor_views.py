@@ -21,7 +21,7 @@ from staff.access import editor_required, reach
 
 from .coding import text_answers
 from .models import ResultBlock, ResultPage
-from .page_claims import page_claims
+from .page_claims import FlaggedClaim, page_claims
 from .publishing import page_snapshot
 from .scheduling import ScheduleError, claims_as_data, page_schedule, page_schedule_cancel
 
@@ -35,9 +35,24 @@ class ScheduleForm(forms.Form):
     )
 
 
-def _poll_and_page(user, slug: str, pk: int) -> tuple[Poll, ResultPage]:
+def poll_and_page(user, slug: str, pk: int) -> tuple[Poll, ResultPage]:
     poll = reach(user, Poll, slug=slug)
     return poll, get_object_or_404(ResultPage, poll=poll, pk=pk)
+
+
+def claims_stop(
+    request, flagged: list[FlaggedClaim], *, personal_data: str, unsupported: str
+) -> bool:
+    """Whether the page's flagged claims stop a publish or a schedule, with the message said:
+    personal data in a quote always does, unsupported claims unless "publish anyway" was
+    ticked. `unsupported` takes the number of claims as %(n)s."""
+    if any(c.blocking for c in flagged):
+        messages.error(request, personal_data)
+        return True
+    if flagged and not request.POST.get("anyway"):
+        messages.error(request, unsupported % {"n": len(flagged)})
+        return True
+    return False
 
 
 @editor_required
@@ -46,27 +61,21 @@ def result_page_schedule(request, slug: str, pk: int):
     """Permission: Editor. Publish the page at a set time (beat does it then, with the numbers
     of that moment). With a flagged claim it needs "publish anyway", kept with the schedule;
     personal data in a quote stops it."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Not scheduled: give the date and time to publish at."))
         return redirect("result-page-edit", poll.slug, page.pk)
     flagged = page_claims(page, page_snapshot(page))
-    if any(c.blocking for c in flagged):
-        messages.error(
-            request,
-            _("Not scheduled: a quote holds personal data. Edit or remove it first."),
-        )
-        return redirect("result-page-edit", poll.slug, page.pk)
-    if flagged and not request.POST.get("anyway"):
-        messages.error(
-            request,
-            _(
-                "Not scheduled: %(n)s claims are not supported by the numbers. Correct them, "
-                "or tick “publish anyway”."
-            )
-            % {"n": len(flagged)},
-        )
+    if claims_stop(
+        request,
+        flagged,
+        personal_data=_("Not scheduled: a quote holds personal data. Edit or remove it first."),
+        unsupported=_(
+            "Not scheduled: %(n)s claims are not supported by the numbers. Correct them, "
+            "or tick “publish anyway”."
+        ),
+    ):
         return redirect("result-page-edit", poll.slug, page.pk)
     at = form.cleaned_data["publish_at"]
     try:
@@ -86,7 +95,7 @@ def result_page_schedule(request, slug: str, pk: int):
 @require_POST
 def result_page_unschedule(request, slug: str, pk: int):
     """Permission: Editor. Cancel the scheduled publishing; the page is a draft again."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     page_schedule_cancel(page=page, by=request.user)
     messages.success(request, _("The schedule is cancelled: the page is a draft."))
     return redirect("result-page-edit", poll.slug, page.pk)
@@ -96,7 +105,7 @@ def result_page_unschedule(request, slug: str, pk: int):
 @require_POST
 def result_page_block_edit(request, slug: str, pk: int, block_id: int):
     """Permission: Editor. Change a block's text (say, to take a name out of a quote)."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     block = get_object_or_404(ResultBlock, page=page, pk=block_id)
     text = (request.POST.get("text") or "").strip()
     if not text and block.kind in (ResultBlock.Kind.TEXT, ResultBlock.Kind.QUOTE):
@@ -112,7 +121,7 @@ def result_page_block_edit(request, slug: str, pk: int, block_id: int):
 @require_POST
 def result_page_quote_add(request, slug: str, pk: int):
     """Permission: Editor. Add one of a question's open answers as a quote, at the end."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     answer_id = request.POST.get("answer", "")
     if not answer_id.isdigit():
         return HttpResponseBadRequest(_("Choose an answer to quote."))

@@ -23,8 +23,9 @@ from staff.models import AuditEntry
 from .forms import ResultBlockForm, ResultPageForm
 from .models import ResultBlock, ResultPage
 from .page_claims import headline_suggestions, page_claims
-from .page_editor_views import quote_picker
+from .page_editor_views import claims_stop, poll_and_page, quote_picker
 from .publishing import page_publish, page_snapshot, page_unpublish
+from .scheduling import claims_as_data
 
 
 def _language() -> str:
@@ -43,11 +44,6 @@ def article_context(snapshot: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- the editor
-
-
-def _poll_and_page(user, slug: str, pk: int) -> tuple[Poll, ResultPage]:
-    poll = reach(user, Poll, slug=slug)
-    return poll, get_object_or_404(ResultPage, poll=poll, pk=pk)
 
 
 def _renumber(page: ResultPage) -> None:
@@ -77,7 +73,7 @@ def result_pages(request, slug: str):
 def result_page_edit(request, slug: str, pk: int):
     """Permission: Editor. Compose a page: its texts, its blocks, the claims that the numbers
     do not support (with the right figure) and headline suggestions; publish from here."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     form = ResultPageForm(request.POST or None, instance=page)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -107,7 +103,7 @@ def result_page_edit(request, slug: str, pk: int):
 @require_POST
 def result_page_block_add(request, slug: str, pk: int):
     """Permission: Editor. Add a block at the end of the page."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     form = ResultBlockForm(request.POST, poll=poll, prefix="block")
     if form.is_valid():
         block = form.save(commit=False)
@@ -125,7 +121,7 @@ def result_page_block_add(request, slug: str, pk: int):
 @require_POST
 def result_page_block_move(request, slug: str, pk: int, block_id: int):
     """Permission: Editor. Move a block one step up or down."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     _renumber(page)
     blocks = list(page.blocks.order_by("order", "id"))
     index = next((i for i, b in enumerate(blocks) if b.pk == block_id), None)
@@ -143,7 +139,7 @@ def result_page_block_move(request, slug: str, pk: int, block_id: int):
 @require_POST
 def result_page_block_delete(request, slug: str, pk: int, block_id: int):
     """Permission: Editor. Remove a block."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     get_object_or_404(ResultBlock, page=page, pk=block_id).delete()
     _renumber(page)
     messages.success(request, _("The block is removed."))
@@ -154,7 +150,7 @@ def result_page_block_delete(request, slug: str, pk: int, block_id: int):
 def result_page_preview(request, slug: str, pk: int):
     """Permission: Editor. The page exactly as the public will see it, with today's numbers
     (the same template as the public page; nothing is stored)."""
-    _poll, page = _poll_and_page(request.user, slug, pk)
+    _poll, page = poll_and_page(request.user, slug, pk)
     context = article_context(page_snapshot(page), _language())
     response = render(request, "results/pages/public_page.html", context)
     response["X-Robots-Tag"] = "noindex"
@@ -167,28 +163,21 @@ def result_page_preview(request, slug: str, pk: int):
 def result_page_publish(request, slug: str, pk: int):
     """Permission: Editor. Freeze today's numbers as a new version and publish it. With a
     flagged claim it needs "publicera ändå" (`anyway`), which is logged with the claims."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     snapshot = page_snapshot(page)
     flagged = page_claims(page, snapshot)
-    if any(c.blocking for c in flagged):
-        messages.error(
-            request,
-            _("Not published: a quote holds personal data. Edit or remove it first."),
-        )
+    if claims_stop(
+        request,
+        flagged,
+        personal_data=_("Not published: a quote holds personal data. Edit or remove it first."),
+        unsupported=_(
+            "Not published: %(n)s claims are not supported by the numbers. Correct them, "
+            "or tick “publish anyway”."
+        ),
+    ):
         return redirect("result-page-edit", poll.slug, page.pk)
-    if flagged and not request.POST.get("anyway"):
-        messages.error(
-            request,
-            _(
-                "Not published: %(n)s claims are not supported by the numbers. Correct them, "
-                "or tick “publish anyway”."
-            )
-            % {"n": len(flagged)},
-        )
-        return redirect("result-page-edit", poll.slug, page.pk)
-    overridden = [{"text": c.text, "field": c.field, "reason": c.reason} for c in flagged]
     version = page_publish(
-        page=page, by=request.user, snapshot=snapshot, overridden_claims=overridden
+        page=page, by=request.user, snapshot=snapshot, overridden_claims=claims_as_data(flagged)
     )
     messages.success(
         request,
@@ -202,7 +191,7 @@ def result_page_publish(request, slug: str, pk: int):
 @require_POST
 def result_page_unpublish(request, slug: str, pk: int):
     """Permission: Editor. Take the page and its versions off the public site."""
-    poll, page = _poll_and_page(request.user, slug, pk)
+    poll, page = poll_and_page(request.user, slug, pk)
     page_unpublish(page=page, by=request.user)
     messages.success(request, _("The page is no longer public."))
     return redirect("result-page-edit", poll.slug, page.pk)
