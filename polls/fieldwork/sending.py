@@ -19,11 +19,14 @@ import json
 import logging
 import secrets
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
@@ -34,6 +37,7 @@ from respondents.models import Member, SampleDraw
 
 from ..models import Invitation, Poll, hash_token
 from .emails import EmailTemplate, email_template
+from .mould import Mould
 
 log = logging.getLogger(__name__)
 
@@ -280,31 +284,49 @@ def batch_claim(invitation_ids: list[int], *, step: int = 0) -> list[Claimed]:
     return [Claimed(pk, poll_id, addresses[sm], tokens[pk]) for pk, poll_id, sm in rows]
 
 
-def _headers(invitation_id: int) -> dict[str, str]:
-    url = opt_out_url(invitation_id)
-    return {
-        "List-Unsubscribe": f"<{url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
-
-
 def invitation_message(
-    template: EmailTemplate, *, email: str, token: str, invitation_id: int, reply_to: str
+    template: EmailTemplate, *, email: str, link: str, opt_out: str, reply_to: str
 ) -> EmailMultiAlternatives:
     """One member's e-mail: plain text with an HTML alternative, and one-click unsubscribe
     headers (RFC 8058)."""
-    subject, text, html = template.render(
-        link=answer_url(token), opt_out=opt_out_url(invitation_id)
-    )
+    subject, text, html = template.render(link=link, opt_out=opt_out)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         to=[email],
         reply_to=[reply_to],
-        headers=_headers(invitation_id),
+        headers={
+            "List-Unsubscribe": f"<{opt_out}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def _sender(smtp: BaseEmailBackend, template: EmailTemplate, reply_to: str) -> Callable[..., None]:
+    """send(email=, link=, opt_out=) for the messages of one poll and step in a batch: over
+    SMTP from a `Mould` (the message serialised once, each member's by replacements), else,
+    and for a member whose message the mould cannot make, built and sent the usual way."""
+
+    def make(*, email: str, link: str, opt_out: str) -> EmailMultiAlternatives:
+        return invitation_message(
+            template, email=email, link=link, opt_out=opt_out, reply_to=reply_to
+        )
+
+    mould = Mould(make) if isinstance(smtp, SmtpBackend) else None
+
+    def send(*, email: str, link: str, opt_out: str) -> None:
+        raw = mould.render(email=email, link=link, opt_out=opt_out) if mould else None
+        if raw is None:
+            message = make(email=email, link=link, opt_out=opt_out)
+            message.connection = smtp
+            message.send()
+            return
+        assert isinstance(smtp, SmtpBackend) and mould is not None and smtp.connection
+        smtp.connection.sendmail(mould.from_email, [email], raw)
+
+    return send
 
 
 def _release(ids: list[int], step: int) -> None:
@@ -378,21 +400,18 @@ def invitation_batch_send(invitation_ids: list[int], *, step: int = 0) -> int:
     with get_connection() as smtp:
         claimed = batch_claim(invitation_ids, step=step)
         polls = Poll.objects.in_bulk({c.poll_id for c in claimed})
-        # The e-mail is made once per poll of the batch; each member's is two replacements.
-        templates = {pk: email_template(poll, step=step) for pk, poll in polls.items()}
+        # The e-mail is made once per poll of the batch; each member's is a few replacements.
+        senders = {
+            pk: _sender(smtp, email_template(poll, step=step), poll.contact_email)
+            for pk, poll in polls.items()
+        }
         sent: list[int] = []
         try:
             for position, item in enumerate(claimed):
-                message = invitation_message(
-                    templates[item.poll_id],
-                    email=item.email,
-                    token=item.token,
-                    invitation_id=item.id,
-                    reply_to=polls[item.poll_id].contact_email,
-                )
-                message.connection = smtp
                 try:
-                    message.send()
+                    senders[item.poll_id](
+                        email=item.email, link=answer_url(item.token), opt_out=opt_out_url(item.id)
+                    )
                 except smtplib.SMTPResponseException as exc:
                     if exc.smtp_code >= 500:
                         log.warning("E-mail %s (step %s) refused: %s", item.id, step, exc)
