@@ -99,6 +99,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # PostgreSQL restart costs one reconnect, not an error page.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The member path's statements are prepared on their second run on a connection
+    # (polls/answering/statements.py); the ORM's client-bound cursors never prepare. Empty:
+    # nothing is prepared (a pooler in transaction mode without prepared statement support).
+    _threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="2")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(_threshold) if _threshold else None
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (the dev server's threads) wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

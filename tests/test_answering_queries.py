@@ -141,3 +141,20 @@ def test_edits_by_sql_or_in_bulk_reach_the_next_page_too(client):
     assert "Påstående ett" in client.get(url).content.decode()
     GridRow.objects.filter(question=grid).update(text_sv="Påstående ändrat")
     assert "Påstående ändrat" in client.get(url).content.decode()
+
+
+def test_postgresql_plans_the_members_lookup_once_per_connection(needs_postgres, client):
+    """The invitation's lookup is a prepared statement after its first runs on a connection
+    (polls/answering/statements.py): PostgreSQL no longer plans it on every request. The ORM's
+    own statements are never prepared."""
+    from django.db import connection
+
+    poll = big_poll(5)
+    for _ in range(3):
+        _invitation, token = invitation_with_token(poll)
+        assert client.get(reverse("answer", args=[token])).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "polls_invitation"' in sql and "token_hash" in sql for sql in prepared)
+    assert not any("polls_question" in sql for sql in prepared)

@@ -123,3 +123,42 @@ def test_a_guesser_who_exhausts_a_prefix_does_not_lock_out_its_members():
     ]
     assert statuses == [404] * 5 + [429] * 3
     assert Client(REMOTE_ADDR="10.2.0.1").get(reverse("answer", args=[token])).status_code == 200
+
+
+@pytest.mark.usefixtures("needs_redis")
+def test_on_redis_a_counter_goes_up_in_one_round_trip_and_keeps_its_expiry(settings):
+    """Every member request counts itself (config.cache: `incr` is one script on Redis, where
+    Django's own is EXISTS then INCRBY); a key that is not there is still an error."""
+    import uuid
+
+    from django.test.utils import override_settings as override
+
+    with override(
+        CACHES={
+            "counters": {
+                "BACKEND": "config.cache.ForgivingRedisCache",
+                "LOCATION": settings.REDIS_URL,
+                "KEY_PREFIX": f"test-incr-{uuid.uuid4().hex[:8]}",
+            }
+        }
+    ):
+        cache = caches["counters"]
+        client = cache._cache.get_client(write=True)
+        cache.add("ip:1", 1, 60)
+        redis_cache = cache._cache
+        redis_cache._incr_existing = None
+        client.script_flush()  # as on a fresh Redis: the first call loads the script
+        assert cache.incr("ip:1") == 2
+        calls = []
+        original = client.execute_command
+        client.execute_command = lambda *args, **kw: calls.append(args[0]) or original(*args, **kw)
+        try:
+            assert cache.incr("ip:1") == 3
+            assert cache.incr("ip:1", 5) == 8
+        finally:
+            del client.execute_command
+        assert calls == ["EVALSHA", "EVALSHA"]
+        assert 0 < client.ttl(cache.make_key("ip:1")) <= 60
+        with pytest.raises(ValueError):
+            cache.incr("ip:2")
+        cache.delete("ip:1")

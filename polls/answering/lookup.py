@@ -7,9 +7,9 @@ token's digest. So the ORM compiles it once, with a placeholder digest, and each
 the SQL with its own digest and hands the rows back to the ORM's own converters and
 related-object populators, which build exactly the objects `QuerySet.get()` would.
 
-This leans on two of Django's internals that `ModelIterable` uses (the compiler's
-`results_iter` and `get_related_populators`), stable within the 5.2 LTS that the project pins;
-tests/test_answering.py covers the objects it builds.
+This leans on Django's internals that `ModelIterable` uses (the compiler's converters, as
+`results_iter` applies them, and `get_related_populators`), stable within the 5.2 LTS that the
+project pins; tests/test_answering.py covers the objects it builds.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.db.models.query import get_related_populators
 
 from ..models import Invitation
+from .statements import member_cursor
 
 _PLACEHOLDER = "0" * 64
 _local = threading.local()
@@ -46,12 +47,18 @@ class _Compiled:
         self.start, self.end = fields[0], fields[-1] + 1
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, self.alias)  # type: ignore[call-arg]  # stubs of Django 6
+        # What `results_iter` works out on every call (JSON and other fields' converters).
+        self.converters = self.compiler.get_converters(
+            [column[0] for column in select[0 : self.compiler.col_count]]
+        )
 
     def get(self, digest: str) -> Invitation | None:
-        with connection.cursor() as cursor:
+        with member_cursor() as cursor:
             cursor.execute(self.sql, [digest, digest])
             rows = cursor.fetchall()
-        for row in self.compiler.results_iter([rows]):
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        for row in rows:
             invitation = Invitation.from_db(self.alias, self.init_list, row[self.start : self.end])
             for populator in self.populators:
                 populator.populate(row, invitation)

@@ -33,6 +33,7 @@ from ..models import (
 )
 from .lookup import invitation_with_digest
 from .questionnaires import load_questions
+from .statements import member_cursor
 
 # Sent after a response was written by one SQL statement of its own (no Model.save(), so no
 # post_save): poll_id=, response_id=, xid= (the writing transaction's id, PostgreSQL's
@@ -63,7 +64,7 @@ def invitation_by_token(token: str) -> Invitation:
 def invitation_started(invitation: Invitation) -> None:
     """The member opened their link: sent becomes started (once; a conditional UPDATE). Plain
     SQL: the ORM took longer to build this statement than the database to run it (issue #14)."""
-    with connection.cursor() as cursor:
+    with member_cursor() as cursor:
         cursor.execute(
             f'UPDATE "{Invitation._meta.db_table}" SET "status" = %s'  # noqa: S608 (model's table)
             ' WHERE "id" = %s AND "status" = %s',
@@ -313,11 +314,12 @@ def _submit_in_one_statement(
         "questions": [row.question_id for row in rows],
         "options": [row.option_id for row in rows],
         "rows": [row.row_id for row in rows],
-        "values": [row.value for row in rows],
+        # As text: a list mixing int and Decimal has no one array type to bind it as.
+        "values": [None if row.value is None else str(row.value) for row in rows],
         "texts": [row.text for row in rows],
         "ranks": [row.rank for row in rows],
     }
-    with connection.cursor() as cursor:
+    with member_cursor() as cursor:
         cursor.execute(_submit_sql(), params)
         claimed, xid = cursor.fetchone()
     if not claimed:
@@ -410,7 +412,7 @@ def _draft_save_in_one_statement(
     *, invitation: Invitation, data: dict[str, list[str]], current_section: int
 ) -> bool:
     """`draft_save` in one round trip instead of four (BEGIN, lock, upsert, COMMIT)."""
-    with connection.cursor() as cursor:
+    with member_cursor() as cursor:
         cursor.execute(
             _draft_save_sql(),
             {

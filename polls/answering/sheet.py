@@ -62,7 +62,7 @@ class PageForm:
         ok = True
         for item in self.inputs:
             if item.visible:
-                item.validate()
+                self.sheet.validated(item)
                 ok = ok and item.error is None
             else:
                 item.error, item.part_errors = None, {}
@@ -85,12 +85,17 @@ class AnswerSheet:
             q.pk: INPUTS[q.kind](q, number=numbers[q.pk], seed=seed, data=self.data)
             for q in self.questions
         }
+        # What the answers show, worked out once per state of `data` (a submit asks for it
+        # for every page it checks); `update` forgets it.
+        self._visible: set[int] | None = None
+        self._rows: dict[int, list[AnswerRow]] = {}  # question id -> validated rows, likewise
 
     def field_names(self, page: Page) -> list[str]:
         return [name for q in page.questions for name in self.inputs[q.pk].field_names]
 
     def update(self, page: Page, posted) -> None:
         """Take the page's values from a POST (a QueryDict or a dict of lists)."""
+        self._visible, self._rows = None, {}
         for name in self.field_names(page):
             values = posted.getlist(name) if hasattr(posted, "getlist") else posted.get(name, [])
             values = [str(v)[:MAX_VALUE_LENGTH] for v in values if v != ""]
@@ -105,8 +110,10 @@ class AnswerSheet:
         return {name: values for name, values in self.data.items() if name in names}
 
     def visible_ids(self) -> set[int]:
-        chosen = {q.pk: self.inputs[q.pk].chosen() for q in self.questions}
-        return {q.pk for q in visible_questions(self.questions, chosen)}
+        if self._visible is None:
+            chosen = {q.pk: self.inputs[q.pk].chosen() for q in self.questions}
+            self._visible = {q.pk for q in visible_questions(self.questions, chosen)}
+        return self._visible
 
     def active_pages(self) -> list[Page]:
         """Pages with at least one question shown: a page whose questions are all hidden by
@@ -139,11 +146,21 @@ class AnswerSheet:
                 return form
         return None
 
+    def validated(self, item: QuestionInput) -> list[AnswerRow]:
+        """`item.validate()`, once per state of the answers."""
+        pk = item.question.pk
+        if pk not in self._rows:
+            self._rows[pk] = item.validate()
+        return self._rows[pk]
+
     def answers(self) -> list[AnswerRow]:
         """Every shown question's typed answers; call after `first_invalid()` found none."""
         visible = self.visible_ids()
         return [
-            row for q in self.questions if q.pk in visible for row in self.inputs[q.pk].validate()
+            row
+            for q in self.questions
+            if q.pk in visible
+            for row in self.validated(self.inputs[q.pk])
         ]
 
     def condition_hint(self, question: Question) -> str:
