@@ -138,6 +138,7 @@ class Poll(Translated, models.Model):
         return self.responses.exists()
 
     def is_accepting_answers(self, now=None) -> bool:
+        # Also in SQL, where a member's link is opened (polls/answering/lookup.py).
         now = now or timezone.now()
         if self.state != self.State.OPEN:
             return False

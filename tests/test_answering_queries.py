@@ -16,8 +16,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# GET: the invitation (with the questionnaire's version in the same statement), the draft, and
-# the first time the invitation marked started: 3. POST Next: the invitation, the draft, the
+# GET: the invitation (with its poll, draft and the questionnaire's version, and on PostgreSQL
+# marked started in the same statement): 1-3. POST Next: the invitation, the draft, the
 # invitation locked and the draft's upsert: 4. POST submit: the invitation, the draft, the claim,
 # the draft deleted, the response and its answers (one insert each): 6. A test runs in a
 # transaction, so each atomic block adds a SAVEPOINT and its RELEASE: 8.

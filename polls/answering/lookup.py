@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Q
 from django.db.models.query import get_related_populators
 
-from ..models import Invitation
+from ..models import Invitation, Poll
 from .statements import member_cursor
 
 _PLACEHOLDER = "0" * 64
@@ -51,10 +51,29 @@ class _Compiled:
         self.converters = self.compiler.get_converters(
             [column[0] for column in select[0 : self.compiler.col_count]]
         )
+        # The same lookup marking a sent invitation of a poll that takes answers started, in
+        # the same round trip (a data-modifying WITH, PostgreSQL): the rows read are as they
+        # were before it. The poll's condition is `Poll.is_accepting_answers` in SQL.
+        invitation, poll = Invitation._meta.db_table, Poll._meta.db_table
+        self.sql_opened = (
+            f'WITH "opened" AS (UPDATE "{invitation}" SET "status" = %s '  # noqa: S608 (models' tables)
+            'WHERE ("token_hash" = %s OR "reminder_token_hash" = %s) AND "status" = %s '
+            f'AND "poll_id" IN (SELECT "id" FROM "{poll}" WHERE "state" = %s '
+            'AND ("opens_at" IS NULL OR "opens_at" <= NOW()) '
+            'AND ("closes_at" IS NULL OR "closes_at" > NOW()))) '
+            f"{self.sql}"
+        )
 
-    def get(self, digest: str) -> Invitation | None:
+    def get(self, digest: str, *, opened: bool) -> Invitation | None:
         with member_cursor() as cursor:
-            cursor.execute(self.sql, [digest, digest])
+            if opened:
+                started, sent = Invitation.Status.STARTED, Invitation.Status.SENT
+                cursor.execute(
+                    self.sql_opened,
+                    [started, digest, digest, sent, Poll.State.OPEN, digest, digest],
+                )
+            else:
+                cursor.execute(self.sql, [digest, digest])
             rows = cursor.fetchall()
         if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)
@@ -66,10 +85,23 @@ class _Compiled:
         return None
 
 
-def invitation_with_digest(digest: str) -> Invitation | None:
+def invitation_with_digest(digest: str, *, opened: bool = False) -> Invitation | None:
     """The invitation whose link or latest reminder has this token digest, with its poll,
-    sample member, member and draft (or None), as `_queryset(digest).first()` gives it."""
+    sample member, member and draft (or None), as `_queryset(digest).first()` gives it. With
+    `opened`, a sent invitation of a poll that takes answers is marked started by the same
+    statement (PostgreSQL; the invitation returned still says sent)."""
     compiled = getattr(_local, "compiled", None)
     if compiled is None or compiled.alias != connection.alias:
         compiled = _local.compiled = _Compiled()
-    return compiled.get(digest)
+    if opened and connection.vendor != "postgresql":
+        invitation = compiled.get(digest, opened=False)
+        if (
+            invitation is not None
+            and invitation.status == Invitation.Status.SENT
+            and invitation.poll.is_accepting_answers()
+        ):
+            Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENT).update(
+                status=Invitation.Status.STARTED
+            )
+        return invitation
+    return compiled.get(digest, opened=opened)

@@ -49,27 +49,18 @@ class PollNotOpen(Exception):
     pass
 
 
-def invitation_by_token(token: str) -> Invitation:
-    """The only way a view reaches an invitation: an unknown or forged token is a 404."""
+def invitation_by_token(token: str, *, opened: bool = False) -> Invitation:
+    """The only way a view reaches an invitation: an unknown or forged token is a 404. With
+    `opened` (the member opened their link), a sent invitation becomes started, once, in the
+    same statement."""
     if not token or len(token) > 64:
         raise Http404("unknown token")
     # The invitation's own link, or that of its latest reminder; with its draft (a LEFT JOIN),
     # which every request of the member's reads (`draft_for`).
-    invitation = invitation_with_digest(hash_token(token))
+    invitation = invitation_with_digest(hash_token(token), opened=opened)
     if invitation is None:
         raise Http404("unknown token")
     return invitation
-
-
-def invitation_started(invitation: Invitation) -> None:
-    """The member opened their link: sent becomes started (once; a conditional UPDATE). Plain
-    SQL: the ORM took longer to build this statement than the database to run it (issue #14)."""
-    with member_cursor() as cursor:
-        cursor.execute(
-            f'UPDATE "{Invitation._meta.db_table}" SET "status" = %s'  # noqa: S608 (model's table)
-            ' WHERE "id" = %s AND "status" = %s',
-            [Invitation.Status.STARTED, invitation.pk, Invitation.Status.SENT],
-        )
 
 
 # --- the questionnaire as members meet it -------------------------------------------------------

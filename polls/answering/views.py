@@ -14,7 +14,7 @@ from .flow import DraftProgress, answer_pages, keep_typed, not_open_page
 from .limits import member_rate_limited, too_many_requests, unknown_token_limited
 from .open_link import SessionProgress, has_answered, mark_answered, open_link_poll
 from .questionnaires import questionnaire, questionnaire_stamp
-from .responses import invitation_by_token, invitation_started
+from .responses import invitation_by_token
 
 
 def _status_page(
@@ -37,7 +37,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     can go on from the same link on another device) and redirect; Next on the last page submits.
     """
     try:
-        invitation = invitation_by_token(token)
+        invitation = invitation_by_token(token, opened=request.method == "GET")
     except Http404:
         if unknown_token_limited(request):
             return too_many_requests(request)
@@ -52,8 +52,6 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     questions = questionnaire(poll, questionnaire_stamp(poll))
     if not questions:
         return not_open_page(request, poll)
-    if request.method == "GET" and invitation.status == Invitation.Status.SENT:
-        invitation_started(invitation)
     return answer_pages(
         request,
         DraftProgress(invitation, draft_url=reverse("answer-draft", args=[token]), token=token),
