@@ -13,8 +13,10 @@ run it), DEBUG off, an access log of its own. No pytest here: bench/scale_out.py
 from __future__ import annotations
 
 import contextlib
+import datetime
 import http.client
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -87,6 +89,9 @@ class Gunicorn:
                 "60",
                 "--access-logfile",
                 str(self.access_log_path),
+                # Several servers on one machine: gunicorn's control socket has one default
+                # path for all (~/.gunicorn/gunicorn.ctl).
+                "--no-control-socket",
             ],
             cwd=ROOT,
             env=env,
@@ -179,3 +184,85 @@ def request(
         return Reply(response.status, response.read().decode(), response.getheaders())
     finally:
         connection.close()
+
+
+# --- data for the servers: members of a register, a sample of all of them, a poll ---------------
+
+
+def poll_with_invitations(
+    n: int,
+    *,
+    pages: int = 2,
+    questions_per_page: int = 2,
+    tokens: bool = True,
+    label: str = "scale",
+) -> tuple[int, list[str], list[str]]:
+    """An open poll of `pages` pages of single-choice questions, `n` members with e-mail
+    addresses in a sample, an invitation each: with `tokens` as if the e-mails had gone out
+    (status sent, the tokens returned), without them queued to be sent. Returns (poll id,
+    tokens, e-mail addresses)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from polls.models import Invitation, Option, Poll, Question, Section, hash_token
+    from respondents.models import Member, Register, SampleDraw, SampleMember
+
+    unique = secrets.token_hex(4)
+    now = timezone.now()
+    with transaction.atomic():
+        register = Register.objects.create(name=f"{label} {unique}", variables=["sektor"])
+        Member.objects.bulk_create(
+            Member(
+                register=register,
+                number=str(1_000_000 + i),
+                email=f"m{i}.{unique}@example.se",
+                attributes={"sektor": ("Kommun", "Region", "Stat")[i % 3]},
+            )
+            for i in range(n)
+        )
+        draw = SampleDraw.objects.create(
+            register=register, name=label, target_size=n, seed=1, frame_size=n
+        )
+        SampleMember.objects.bulk_create(
+            SampleMember(draw=draw, member_id=pk, inclusion_probability=1)
+            for pk in register.members.order_by("pk").values_list("pk", flat=True)
+        )
+        poll = Poll.objects.create(
+            slug=f"{label}-{unique}",
+            title_sv="Arbetsmiljö 2026",
+            title_en="Working conditions 2026",
+            state=Poll.State.OPEN,
+            opens_at=now - datetime.timedelta(days=1),
+            closes_at=now + datetime.timedelta(days=30),
+            register=register,
+            reporting_variables=["sektor"],
+        )
+        for page in range(pages):
+            section = Section.objects.create(poll=poll, order=page, title_sv=f"Del {page + 1}")
+            for i in range(questions_per_page):
+                order = page * questions_per_page + i
+                question = Question.objects.create(
+                    poll=poll,
+                    section=section,
+                    order=order,
+                    code=f"q{order + 1}",
+                    kind=Question.Kind.SINGLE,
+                    text_sv=f"Fråga {order + 1}: hur nöjd är du?",
+                    text_en=f"Question {order + 1}: how satisfied are you?",
+                )
+                Option.objects.bulk_create(
+                    Option(question=question, order=j, code=f"o{j}", label_sv=t, label_en=t)
+                    for j, t in enumerate(["Nöjd", "Varken eller", "Missnöjd"])
+                )
+        members = list(draw.members.order_by("pk").values_list("pk", "member__email"))
+        issued = [secrets.token_urlsafe(16) for _ in members] if tokens else []
+        Invitation.objects.bulk_create(
+            Invitation(
+                poll=poll,
+                sample_member_id=pk,
+                token_hash=hash_token(issued[i]) if tokens else None,
+                status=Invitation.Status.SENT if tokens else Invitation.Status.QUEUED,
+            )
+            for i, (pk, _email) in enumerate(members)
+        )
+    return poll.pk, issued, [email for _pk, email in members]

@@ -118,7 +118,11 @@ def answer_the_poll(server: Gunicorn, token: str, *, source: str) -> str:
         if posted.status != 302:
             return posted.body
         page = request(
-            server.url, "GET", f"/s/{token}/", source=source, headers={"Cookie": f"csrftoken={cookie}"}
+            server.url,
+            "GET",
+            f"/s/{token}/",
+            source=source,
+            headers={"Cookie": f"csrftoken={cookie}"},
         )
     raise AssertionError("the poll never ended")
 
