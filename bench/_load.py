@@ -42,6 +42,7 @@ RADIO = re.compile(r'<input type="radio" name="(q\d+)" value="(\d+)"')
 PAGE = re.compile(r'<input type="hidden" name="page" value="(\d+)"')
 THANKS = ("Tack för att du svarade", "Thank you for answering")
 REQUEST_TIMEOUT = 30.0
+KEEPALIVE = 1.0  # seconds an idle connection is kept, below gunicorn's --keep-alive (2 s)
 MAX_PAGES = 50  # a journey that goes on longer than this is an error, not a loop
 
 
@@ -149,8 +150,13 @@ async def minimal_journey(
 async def member(run: Run, args: argparse.Namespace, plan: dict) -> None:
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     # unsafe=True: keep cookies (csrftoken) from an IP address such as 127.0.0.1.
+    # An idle connection is dropped after 1 s, before gunicorn's keep-alive (2 s) closes it:
+    # otherwise a request can go out on a connection the server is closing at that moment
+    # (ServerDisconnectedError), more often with several servers, each connection idling longer.
     async with aiohttp.ClientSession(
-        timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        timeout=timeout,
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE),
     ) as session:
         while (token := run.next_token()) is not None:
             session.cookie_jar.clear()  # every journey is another member's browser

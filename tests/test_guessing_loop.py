@@ -73,9 +73,6 @@ def server(needs_postgres, needs_redis, tmp_path: Path):
     try:
         web.wait_ready()
         yield web
-    except BaseException:
-        print(web.log())
-        raise
     finally:
         web.stop()
         services.redis_delete_prefix(services.redis_url(), prefix)
