@@ -154,6 +154,7 @@ def main() -> int:
     from polls.models import Answer, Invitation, Poll, Response
     from polls.tasks import invitations_queue
     from tests.servers import Gunicorn, app_env, poll_with_invitations
+    from tests.services import redis_delete_prefix
 
     call_command("migrate", verbosity=0)
     cleanup()  # what a run that died left
@@ -224,6 +225,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         sink.terminate()
+        redis_delete_prefix(redis_url, prefix)
 
     stored = Response.objects.filter(poll_id=answering_poll).count()
     completed = Invitation.objects.filter(
