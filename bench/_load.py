@@ -11,6 +11,10 @@ ids. `--concurrency` members answer at once, each member a coroutine with a cook
   GET, and so on until the POST of the last page returns the thank-you page.
 - minimal: one POST of a whole submission to the bench's minimal view (/min/<token>/).
 
+With `--base` given more than once, the requests go to the servers in turn, each request to the
+next one (a load balancer without sticky sessions: one member's pages come from several
+servers); the output counts requests and submissions per server.
+
 New journeys start until `--duration` seconds have passed; those under way then finish (each
 request times out after 30 s), so the run stops by itself. Prints one JSON object on stdout:
 submissions, errors (by kind, with a few examples), latencies per request type (ms) and the
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import re
@@ -37,12 +42,16 @@ RADIO = re.compile(r'<input type="radio" name="(q\d+)" value="(\d+)"')
 PAGE = re.compile(r'<input type="hidden" name="page" value="(\d+)"')
 THANKS = ("Tack för att du svarade", "Thank you for answering")
 REQUEST_TIMEOUT = 30.0
+KEEPALIVE = 1.0  # seconds an idle connection is kept, below gunicorn's --keep-alive (2 s)
 MAX_PAGES = 50  # a journey that goes on longer than this is an error, not a loop
 
 
 class Run:
-    def __init__(self, tokens: list[str], duration: float) -> None:
+    def __init__(self, tokens: list[str], duration: float, bases: list[str]) -> None:
         self.tokens = iter(tokens)
+        self.bases = itertools.cycle(bases)
+        self.requests_by_base: Counter[str] = Counter()
+        self.submitted_by_base: Counter[str] = Counter()
         self.deadline = time.monotonic() + duration
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: Counter[str] = Counter()
@@ -57,6 +66,12 @@ class Run:
         if token is None:
             self.out_of_tokens = True
         return token
+
+    def base(self) -> str:
+        """The server of the next request (in turn)."""
+        base = next(self.bases)
+        self.requests_by_base[base] += 1
+        return base
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -81,10 +96,10 @@ def page_answers(html: str, rng: random.Random) -> dict[str, str]:
     return {name: rng.choice(values) for name, values in choices.items()}
 
 
-async def flow_journey(session: aiohttp.ClientSession, run: Run, base: str, token: str) -> None:
-    url = f"{base}/s/{token}/"
+async def flow_journey(session: aiohttp.ClientSession, run: Run, token: str) -> None:
+    path = f"/s/{token}/"
     rng = random.Random(token)
-    status, html, _ = await timed(run, "GET page", session.get(url))
+    status, html, _ = await timed(run, "GET page", session.get(run.base() + path))
     for _page in range(MAX_PAGES):
         if status != 200:
             return run.error(f"GET {status}", html)
@@ -99,31 +114,35 @@ async def flow_journey(session: aiohttp.ClientSession, run: Run, base: str, toke
         }
         # Which kind of POST this is is known only from its answer; both are timed alike.
         started = time.perf_counter()
-        async with session.post(url, data=data, allow_redirects=False) as response:
+        base = run.base()
+        async with session.post(base + path, data=data, allow_redirects=False) as response:
             body = await response.text()
             post_status = response.status
         elapsed = (time.perf_counter() - started) * 1000
         if post_status == 302:
             run.latencies["POST next"].append(elapsed)
-            status, html, _ = await timed(run, "GET page", session.get(url))
+            status, html, _ = await timed(run, "GET page", session.get(run.base() + path))
             continue
         run.latencies["POST submit"].append(elapsed)
         if post_status == 200 and any(marker in body for marker in THANKS):
             run.submitted += 1
+            run.submitted_by_base[base] += 1
             return None
         return run.error(f"POST {post_status}", body)
-    run.error("too many pages", url)
+    run.error("too many pages", path)
 
 
 async def minimal_journey(
-    session: aiohttp.ClientSession, run: Run, base: str, token: str, questions: dict
+    session: aiohttp.ClientSession, run: Run, token: str, questions: dict
 ) -> None:
     rng = random.Random(token)
     data = {f"q{qid}": str(rng.choice(options)) for qid, options in questions.items()}
+    base = run.base()
     request = session.post(f"{base}/min/{token}/", data=data)
     status, body, _ = await timed(run, "POST minimal", request)
     if status == 200 and body == "ok":
         run.submitted += 1
+        run.submitted_by_base[base] += 1
     else:
         run.error(f"POST {status}", body)
 
@@ -131,16 +150,21 @@ async def minimal_journey(
 async def member(run: Run, args: argparse.Namespace, plan: dict) -> None:
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     # unsafe=True: keep cookies (csrftoken) from an IP address such as 127.0.0.1.
+    # An idle connection is dropped after 1 s, before gunicorn's keep-alive (2 s) closes it:
+    # otherwise a request can go out on a connection the server is closing at that moment
+    # (ServerDisconnectedError), more often with several servers, each connection idling longer.
     async with aiohttp.ClientSession(
-        timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        timeout=timeout,
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE),
     ) as session:
         while (token := run.next_token()) is not None:
             session.cookie_jar.clear()  # every journey is another member's browser
             try:
                 if args.mode == "flow":
-                    await flow_journey(session, run, args.base, token)
+                    await flow_journey(session, run, token)
                 else:
-                    await minimal_journey(session, run, args.base, token, plan["questions"])
+                    await minimal_journey(session, run, token, plan["questions"])
             except (TimeoutError, aiohttp.ClientError) as exc:
                 run.error(type(exc).__name__, str(exc))
 
@@ -160,7 +184,7 @@ async def main_async(args: argparse.Namespace) -> dict:
     if args.mode == "minimal":
         # The ceiling reuses its pool of invitations (the minimal view's UPDATE does not care).
         tokens = [tokens[i % len(tokens)] for i in range(args.max_requests)]
-    run = Run(tokens, args.duration)
+    run = Run(tokens, args.duration, args.base)
     started = time.monotonic()
     await asyncio.gather(*(member(run, args, plan) for _ in range(args.concurrency)))
     elapsed = time.monotonic() - started
@@ -170,6 +194,8 @@ async def main_async(args: argparse.Namespace) -> dict:
         "elapsed": elapsed,
         "submitted": run.submitted,
         "per_second": run.submitted / elapsed,
+        "requests_by_base": dict(run.requests_by_base),
+        "submitted_by_base": dict(run.submitted_by_base),
         "errors": dict(run.errors),
         "error_examples": run.examples,
         "out_of_tokens": run.out_of_tokens,
@@ -190,13 +216,13 @@ async def main_async(args: argparse.Namespace) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=["flow", "minimal"], required=True)
-    parser.add_argument("--base", required=True)
+    parser.add_argument("--base", required=True, action="append", help="once per server")
     parser.add_argument("--plan", required=True)
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--max-requests", type=int, default=200_000)
     args = parser.parse_args()
-    if urlsplit(args.base).hostname not in ("127.0.0.1", "localhost", "::1"):
+    if any(urlsplit(b).hostname not in ("127.0.0.1", "localhost", "::1") for b in args.base):
         parser.error("the load driver runs on loopback only")
     print(json.dumps(asyncio.run(main_async(args))))
     return 0

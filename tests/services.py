@@ -387,6 +387,8 @@ class CeleryWorker:
     redis_url: str
     database_url: str
     smtp: SmtpServer
+    # The worker's node name before "@host"; several workers on one prefix need different ones.
+    name: str = ""
     process: subprocess.Popen[str] | None = None
     lines: list[str] = field(default_factory=list)
     _ready: threading.Event = field(default_factory=threading.Event)
@@ -427,7 +429,7 @@ class CeleryWorker:
             "--without-gossip",
             "--without-mingle",
             "-n",
-            f"{self.prefix.rstrip('-')}@%h",
+            f"{self.name or self.prefix.rstrip('-')}@%h",
             "--include",
             "tests.services",
         ]

@@ -260,3 +260,38 @@ def test_docker_compose_services_wait_for_healthy_dependencies():
         for variable in ("DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "EMAIL_URL", "SITE_URL"):
             assert variable in environment, (name, variable)
     assert "gunicorn" in str(services_["web"]["command"])
+
+
+def test_docker_compose_scales_web_and_worker_but_keeps_one_beat():
+    """`docker compose up --scale web=2 --scale worker=2` is valid: no fixed container name or
+    host port on what scales, the proxy spreads requests over every web container, migrations
+    run once before any of them, and beat stays one container."""
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    services_ = compose["services"]
+    for name in ("web", "worker", "beat"):
+        assert "container_name" not in services_[name], name
+        assert "ports" not in services_[name], f"{name}: a host port clashes when scaled"
+        assert "migrate" not in str(services_[name]["command"]), name
+        assert (
+            services_[name]["depends_on"]["migrate"]["condition"]
+            == "service_completed_successfully"
+        ), name
+    assert services_["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services_["migrate"]["restart"] == "no"
+    assert services_["web"]["expose"] == ["8000"]
+
+    # One published port, on the proxy, which finds every web container by its service name.
+    published = [name for name, service in services_.items() if "ports" in service]
+    assert published == ["proxy"]
+    mount = services_["proxy"]["volumes"][0].split(":")
+    assert mount[1] == "/etc/caddy/Caddyfile"
+    caddyfile = " ".join((BASE_DIR / mount[0]).read_text().split())
+    assert "dynamic a web 8000" in caddyfile and "lb_policy round_robin" in caddyfile
+    # The rate limits count the address the proxy sets, never one a client writes itself.
+    assert "header_up X-Real-IP {client_ip}" in caddyfile
+    assert "trusted_proxies_strict" in caddyfile
+    assert services_["web"]["environment"]["RATELIMIT_IP_META_KEY"].endswith(":-HTTP_X_REAL_IP}")
+
+    beats = [name for name, service in services_.items() if " beat" in str(service.get("command"))]
+    assert beats == ["beat"]
+    assert services_["beat"]["deploy"]["replicas"] == 1
