@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -63,6 +63,12 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=AUDIT_TIME_ZONE)
 
 
+class CappedPage(Page):
+    def end_index(self) -> int:
+        # Django's last page ends at the count, which here may be the limit plus one.
+        return self.start_index() + len(self) - 1 if len(self) else 0
+
+
 class CappedPaginator(Paginator):
     """Django's Paginator, counting at most `COUNT_LIMIT` rows: `capped` says there are more."""
 
@@ -71,6 +77,13 @@ class CappedPaginator(Paginator):
         # Any COUNT_LIMIT + 1 rows will do: without the order PostgreSQL stops at them.
         return int(self.object_list.order_by()[: COUNT_LIMIT + 1].count())
 
+    def _get_page(self, *args: Any, **kwargs: Any) -> CappedPage:
+        return CappedPage(*args, **kwargs)
+
+    @property
+    def limit(self) -> int:
+        return COUNT_LIMIT
+
     @property
     def capped(self) -> bool:
         return self.count > COUNT_LIMIT
@@ -78,7 +91,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def num_pages(self) -> int:
         if self.capped:
-            return COUNT_LIMIT // self.per_page
+            # COUNT_LIMIT is a whole number of pages: the last one is full.
+            return max(1, COUNT_LIMIT // self.per_page)
         return super().num_pages
 
 

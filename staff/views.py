@@ -15,7 +15,6 @@ from . import audit
 from .access import audit_required
 from .audit_labels import AUDIT_DOWNLOAD, action_label
 from .audit_trail import (
-    COUNT_LIMIT,
     PER_PAGE,
     CappedPaginator,
     audit_csv_rows,
@@ -59,7 +58,6 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         entries = audit_entries(**_filters(form)) if form.is_bound else audit_entries()
         page = CappedPaginator(entries, PER_PAGE).get_page(request.GET.get("page"))
         context["page"] = page
-        context["count_limit"] = COUNT_LIMIT
         context["rows"] = [
             {
                 "entry": entry,
