@@ -179,7 +179,7 @@ def test_htmx_gets_the_table_alone_also_with_an_error(client, admin, history):
     response = client.get(URL, {"action": "page.publish"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.startswith('<section id="audit-results"') and "<html" not in html
+    assert html.startswith('<div id="audit-results"') and "<html" not in html
     assert [row.split(" ")[2] for row in entries_on(html)] == ["bo"]
     assert f'href="{CSV_URL}?action=page.publish"' in html
 
