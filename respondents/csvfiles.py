@@ -25,7 +25,9 @@ from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 
 # The rule for written files is in the bottom layer, for every app; its names stay here too.
-from staff.csvsafe import FORMULA_STARTS, neutralise_formula, neutralised_row  # noqa: F401
+from staff.csvsafe import FORMULA_STARTS as FORMULA_STARTS
+from staff.csvsafe import neutralise_formula as neutralise_formula
+from staff.csvsafe import neutralised_row as neutralised_row
 
 # C0 control bytes never found in a text export (tab, LF, VT, FF, CR and DOS's Ctrl-Z are).
 CONTROL_BYTES = bytes([*range(0, 9), *range(14, 26), *range(27, 32)])

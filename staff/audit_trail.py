@@ -11,7 +11,7 @@ import datetime
 import json
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Page, Paginator
@@ -75,7 +75,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         # Any COUNT_LIMIT + 1 rows will do: without the order PostgreSQL stops at them.
-        return int(self.object_list.order_by()[: COUNT_LIMIT + 1].count())
+        entries = cast("QuerySet[AuditEntry]", self.object_list)
+        return int(entries.order_by()[: COUNT_LIMIT + 1].count())
 
     def _get_page(self, *args: Any, **kwargs: Any) -> CappedPage:
         return CappedPage(*args, **kwargs)
@@ -131,7 +132,7 @@ def who_shown(entry: AuditEntry) -> str:
     return entry.actor_name or _("the system")
 
 
-CSV_HEADER = ["tid", "vem", "händelse", "händelsekod", "objekt", "detaljer"]
+CSV_HEADER: list[object] = ["tid", "vem", "händelse", "händelsekod", "objekt", "detaljer"]
 
 
 def audit_csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[object]]:

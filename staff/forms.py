@@ -22,7 +22,9 @@ def _action_choices() -> list[Any]:
     """A group's "all" entry first, then its actions, as option groups of one select."""
     choices: list[Any] = [("", _("All actions"))]
     for key, (label, actions) in ACTION_GROUPS.items():
-        entries = [(f"{GROUP_PREFIX}{key}", _("All: %(group)s") % {"group": label})]
+        entries: list[tuple[str, Any]] = [
+            (f"{GROUP_PREFIX}{key}", _("All: %(group)s") % {"group": label})
+        ]
         entries += [(action, action_label) for action, action_label in actions.items()]
         choices.append((label, entries))
     return choices
@@ -63,7 +65,7 @@ class AuditFilterForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("The to date is before the from date."))

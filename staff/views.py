@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
 
 from . import audit
 from .access import audit_required
@@ -24,6 +25,11 @@ from .audit_trail import (
     who_shown,
 )
 from .forms import AuditFilterForm
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails  # set by django_htmx's middleware
+
 
 FILTERS = ("action", "who", "target", "since", "until")
 TEXTS = ("action", "who", "target")
@@ -47,7 +53,7 @@ def _query(request: HttpRequest) -> str:
 
 
 @audit_required
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: HtmxHttpRequest) -> HttpResponse:
     """Permission: Admin. The entries newest first, 50 a page. htmx (the filters, the pager)
     asks for the table only; without JavaScript the form and the links load the whole page.
     Filters that cannot be read are listed and nothing is shown (400 for a whole page)."""
@@ -84,7 +90,7 @@ class _Echo:
 
 
 @audit_required
-def audit_trail_csv(request: HttpRequest) -> HttpResponse:
+def audit_trail_csv(request: HttpRequest) -> HttpResponseBase:
     """Permission: Admin. The entries the filters pick, as CSV (semicolons, UTF-8 with BOM for
     Excel). The download is itself an entry of the trail, written before the file is sent."""
     form = AuditFilterForm(request.GET)
