@@ -103,6 +103,12 @@ DETAIL_LABELS: dict[str, Promise] = {
     "dont_know_by_question": _("“don't know” by question"),
     "ci_df": _("degrees of freedom"),
     "filters": _("filters"),
+    # inside the filters of an audit.download
+    "action": _("action"),
+    "who": _("who"),
+    "target": _("object"),
+    "since": _("from date"),
+    "until": _("to date"),
 }
 
 
