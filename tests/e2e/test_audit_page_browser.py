@@ -66,3 +66,9 @@ def test_an_admin_filters_the_trail_and_downloads_it(live_server, browser_page_f
     page.wait_for_url("**/staff/audit/")
     assert "Granskningsloggen nedladdad" in rows.nth(0).inner_text()
     assert_no_violations(page)
+
+    # Typing a name narrows the table as well, without a button.
+    page.get_by_label("Vem").press_sequentially("bea")
+    page.wait_for_url("**who=bea**")
+    page.wait_for_function("document.querySelectorAll('#audit-results tbody tr').length === 1")
+    assert "beat" in rows.nth(0).inner_text()
