@@ -103,6 +103,10 @@ DETAIL_LABELS: dict[str, Promise] = {
     "dont_know_by_question": _("“don't know” by question"),
     "ci_df": _("degrees of freedom"),
     "filters": _("filters"),
+    # inside a claim (page.publish, page.schedule_failed)
+    "text": _("text"),
+    "reason": _("reason"),
+    "field": _("field"),
     # inside the filters of an audit.download
     "action": _("action"),
     "who": _("who"),
