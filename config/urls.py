@@ -13,6 +13,7 @@ from results import (
     trend_views,
 )
 from results import views as result_views
+from staff import views as staff_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staff-home"), name="home"),
@@ -142,6 +143,8 @@ urlpatterns = [
     path("staff/imports/<int:pk>/", respondent_views.import_job, name="import-job"),
     path("staff/samples/<int:pk>/", respondent_views.sample_detail, name="sample-detail"),
     path("staff/samples/<int:pk>/members.csv", respondent_views.sample_csv, name="sample-csv"),
+    path("staff/audit/", staff_views.audit_trail, name="audit-trail"),
+    path("staff/audit/entries.csv", staff_views.audit_trail_csv, name="audit-trail-csv"),
     path("staff/studio/", include("polls.authoring.urls")),
     path("api/v1/", include("results.api_urls")),
     path("accounts/", include("staff.urls")),

@@ -19,11 +19,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Collection, Iterator, Sequence
 
 from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
+
+# The rule for written files is in the bottom layer, for every app; its names stay here too.
+from staff.csvsafe import FORMULA_STARTS as FORMULA_STARTS
+from staff.csvsafe import neutralise_formula as neutralise_formula
+from staff.csvsafe import neutralised_row as neutralised_row
 
 # C0 control bytes never found in a text export (tab, LF, VT, FF, CR and DOS's Ctrl-Z are).
 CONTROL_BYTES = bytes([*range(0, 9), *range(14, 26), *range(27, 32)])
@@ -31,27 +35,6 @@ CONTROL_BYTES = bytes([*range(0, 9), *range(14, 26), *range(27, 32)])
 # register contains: a file with them that is not valid UTF-8 mixes the two encodings.
 UTF8_SWEDISH = (b"\xc3\xa5", b"\xc3\xa4", b"\xc3\xb6", b"\xc3\x85", b"\xc3\x84", b"\xc3\x96")
 DELIMITERS = (";", ",", "\t", "|")
-# What makes Excel, LibreOffice or Google Sheets read a text cell as a formula (or DDE call):
-# OWASP's list, "CSV Injection".
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-Cell = TypeVar("Cell")
-
-
-def neutralise_formula(value: Cell) -> Cell | str:
-    """A cell that is safe to open in a spreadsheet: text starting with `=`, `+`, `-`, `@`, a
-    tab or a carriage return gets a leading apostrophe, so that it is shown as the text it is
-    (`'=SUM(A1:A9)`, `'-Kommun`) and never run as a formula. Numbers (int, float, Decimal) and
-    everything that is not text pass unchanged: a negative number stays a number. Every CSV
-    and XLSX writer of the product calls this on each cell it writes."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def neutralised_row(cells: Iterable[object]) -> list[object]:
-    """`neutralise_formula` on each cell of a row."""
-    return [neutralise_formula(cell) for cell in cells]
 
 
 class ImportFileError(Exception):

@@ -40,6 +40,8 @@ M = TypeVar("M", bound=Model)
 
 # The Django admin (staff.admin_site): superusers and the Admin role, never editors.
 DJANGO_ADMIN_ROLES = (ADMIN,)
+# The audit trail page (staff.views): who did what to personal data and publishing.
+AUDIT_ROLES = (ADMIN,)
 
 # Which roles may reach which kind of object, by model label. A superuser reaches everything.
 RULES: dict[str, tuple[str, ...]] = {
@@ -119,6 +121,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
 staff_required = role_required(*STAFF_ROLES)
 editor_required = role_required(*POLL_ROLES)
 admin_required = role_required(*PERSONAL_DATA_ROLES)
+audit_required = role_required(*AUDIT_ROLES)
 
 
 class IsEditorOrAdmin(BasePermission):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .access import DJANGO_ADMIN_ROLES, POLL_ROLES, RULES, roles_of
+from .access import AUDIT_ROLES, DJANGO_ADMIN_ROLES, POLL_ROLES, RULES, roles_of
 
 # URL name -> the menu section it belongs to (for aria-current).
 SECTIONS = {
@@ -18,6 +18,7 @@ SECTIONS = {
     "sample-new": "registers",
     "sample-detail": "registers",
     "import-job": "registers",
+    "audit-trail": "audit",
 }
 
 
@@ -34,6 +35,7 @@ def staff_navigation(request: Any) -> dict[str, Any]:
         "staff_nav": {
             "polls": bool(held & set(POLL_ROLES)),
             "registers": bool(held & set(RULES["respondents.Register"])),
+            "audit": bool(held & set(AUDIT_ROLES)),
             "django_admin": bool(user and user.is_superuser)
             or bool(held & set(DJANGO_ADMIN_ROLES)),
             "current": "studio" if (name or "").startswith("studio-") else SECTIONS.get(name, ""),

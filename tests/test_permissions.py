@@ -185,6 +185,18 @@ EXPECTED = {
         "staff_no_role": 403,
         "inactive": LOGIN,
     },
+    # The audit trail and its CSV: Admin only (who did what to personal data).
+    **{
+        name: {
+            "anonymous": LOGIN,
+            "member": LOGIN,
+            "editor": 403,
+            "admin": 200,
+            "staff_no_role": 403,
+            "inactive": LOGIN,
+        }
+        for name in ("audit-trail", "audit-trail-csv")
+    },
     # The field-work page of a poll: Admin only (members' addresses); its actions are POST only.
     **{
         name: {

@@ -29,6 +29,7 @@ STAFF_PAGES = [name for name, expected in EXPECTED.items() if expected["anonymou
 DOWNLOADS = {
     "export-download",
     "sample-csv",
+    "audit-trail-csv",
     "studio-export",
     "studio-test",
     "result-page-preview",
@@ -49,6 +50,7 @@ def test_every_staff_page_has_the_menu_to_results_studio_and_coding(role, client
         assert 'href="/staff/coding/"' in links, name
         assert ('href="/staff/registers/"' in links) == (role == "admin"), name
         assert ('href="/admin/"' in links) == (role == "admin"), name
+        assert ('href="/staff/audit/"' in links) == (role == "admin"), name
         checked.append(name)
     expected = {n for n in STAFF_PAGES if n not in DOWNLOADS and EXPECTED[n][role] == 200}
     assert set(checked) == expected
