@@ -22,3 +22,12 @@ class ChosenLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+def client_ip(request) -> str | None:
+    """The client's address: the header RATELIMIT_IP_META_KEY names (set by our own proxy), else
+    the connection's. One rule for the member rate limits and the staff login lockout."""
+    key = getattr(settings, "RATELIMIT_IP_META_KEY", None)
+    if key and request.META.get(key):
+        return str(request.META[key]).split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")

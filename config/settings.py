@@ -133,6 +133,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The client's address as the member rate limits read it (RATELIMIT_IP_META_KEY behind a proxy):
+# otherwise every staff member would share the proxy's address and one guesser lock them all out.
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"

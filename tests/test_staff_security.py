@@ -43,6 +43,30 @@ def test_a_password_guessing_loop_is_locked_out(client, settings):
 
 
 @pytest.mark.django_db
+def test_behind_the_proxy_a_guesser_locks_out_only_their_own_address(client, settings):
+    """With RATELIMIT_IP_META_KEY naming the proxy's client header, the lockout counts the
+    client's address as the member limits do: everybody else behind the proxy still logs in."""
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"
+    editor = staff_user("Editor", username="redaktor")
+    editor.set_password("rätt lösenord 2026")
+    editor.save()
+
+    def attempt(password, address):
+        return client.post(
+            reverse("login"),
+            {"username": "redaktor", "password": password},
+            REMOTE_ADDR="10.0.0.2",  # the proxy
+            HTTP_X_REAL_IP=address,
+        )
+
+    for _ in range(3):
+        attempt("fel", "198.51.100.7")
+    assert attempt("rätt lösenord 2026", "198.51.100.7").status_code == 429
+    assert attempt("rätt lösenord 2026", "203.0.113.20").status_code == 302
+
+
+@pytest.mark.django_db
 def test_a_right_password_after_a_typo_logs_in(client):
     editor = staff_user("Editor", username="redaktor")
     editor.set_password("rätt lösenord 2026")
