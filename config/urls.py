@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
+from staff import views as staff_views
 from results import (
     coding_views,
     export_views,
@@ -52,6 +53,7 @@ urlpatterns = [
         name="result-page-chart-image",
     ),
     path("staff/", result_views.staff_home, name="staff-home"),
+    path("staff/account/two-factor/", staff_views.two_factor_page, name="two-factor"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/polls/<slug:slug>/trends/", trend_views.poll_trends_page, name="poll-trends"),
     path(

@@ -10,7 +10,11 @@ class StaffConfig(AppConfig):
     verbose_name = _("Staff and roles")
 
     def ready(self) -> None:
+        from . import signals
         from .roles import roles_sync
+
+        # Role changes and two-factor devices, in the audit trail.
+        signals.connect()
 
         # Not tied to a sender: the groups' permissions need every app's permissions, which
         # exist only once each app's post_migrate (auth's create_permissions) has run.
