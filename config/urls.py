@@ -4,7 +4,6 @@ from django.views.generic import RedirectView
 
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
-from staff import views as staff_views
 from results import (
     coding_views,
     export_views,
@@ -14,6 +13,7 @@ from results import (
     trend_views,
 )
 from results import views as result_views
+from staff import views as staff_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staff-home"), name="home"),

@@ -51,7 +51,13 @@ def user_flags_after(
         return
     if created:
         if instance.is_superuser:
-            record(current_actor(), "role.change", instance.get_username(), flag="is_superuser", value=True)
+            record(
+                current_actor(),
+                "role.change",
+                instance.get_username(),
+                flag="is_superuser",
+                value=True,
+            )
         return
     if before is None:
         return

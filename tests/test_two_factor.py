@@ -53,7 +53,9 @@ def code_from(secret: str, *, step: int = 0) -> str:
 
 
 def secret_on(html: str) -> str:
-    match = re.search(r'<code class="two-factor-secret" id="two-factor-secret">([A-Z2-7 ]+)</code>', html)
+    match = re.search(
+        r'<code class="two-factor-secret" id="two-factor-secret">([A-Z2-7 ]+)</code>', html
+    )
     assert match, html[html.find("<main") :][:3000]
     return match.group(1)
 
@@ -113,9 +115,7 @@ def test_an_admin_sets_up_a_device_and_then_logs_in_with_password_and_code(
     assert asked["Location"] == f"{CODE_PAGE}?next=%2Fstaff%2Fregisters%2F"
     code_page = client.get(asked["Location"])
     assert "Ange din kod" in code_page.content.decode()
-    done = client.post(
-        CODE_PAGE, {"code": code_from(secret, step=1), "next": "/staff/registers/"}
-    )
+    done = client.post(CODE_PAGE, {"code": code_from(secret, step=1), "next": "/staff/registers/"})
     assert done.status_code == 302 and done["Location"] == "/staff/registers/"
     assert client.get("/staff/registers/").status_code == 200
 
@@ -145,7 +145,9 @@ def test_a_wrong_code_is_refused_in_swedish_counted_and_throttled(client, settin
         client.post(CODE_PAGE, {"code": wrong_code(secret)})
     device.refresh_from_db()
     assert device.throttling_failure_count == 5
-    assert "Vänta 16 sekunder" in client.post(CODE_PAGE, {"code": code_from(secret)}).content.decode()
+    assert (
+        "Vänta 16 sekunder" in client.post(CODE_PAGE, {"code": code_from(secret)}).content.decode()
+    )
 
     TOTPDevice.objects.filter(pk=device.pk).update(
         throttling_failure_timestamp=timezone.now() - timedelta(minutes=10)
@@ -285,7 +287,7 @@ def test_the_code_page_sends_a_user_without_a_device_on_and_a_visitor_to_the_log
     assert client.get(f"{CODE_PAGE}?next=https://elsewhere.example/")["Location"] == "/staff/"
 
 
-# --- the audit trail of role changes -------------------------------------------------------------
+# --- the audit trail of role changes -----------------------------------------------------------
 
 
 def roles_trail():
@@ -357,22 +359,18 @@ def test_a_device_removed_by_a_superuser_in_the_admin_is_recorded(client):
     eva = account("Admin", username="eva")
     device, _secret = device_for(eva)
     client.force_login(boss)
-    response = client.post(
-        f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}
-    )
+    response = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="two_factor.remove")
     assert (entry.actor_name, entry.target) == ("boss", "eva")
 
 
-# --- settings and the demo -------------------------------------------------------------------------
+# --- settings and the demo ---------------------------------------------------------------------
 
 
 def test_admin_is_required_by_default_and_the_environment_can_change_it():
     def required(**env):
-        environment = {
-            k: v for k, v in os.environ.items() if k != "STAFF_2FA_REQUIRED_ROLES"
-        } | env
+        environment = {k: v for k, v in os.environ.items() if k != "STAFF_2FA_REQUIRED_ROLES"} | env
         done = subprocess.run(
             [
                 sys.executable,

@@ -55,6 +55,7 @@ def pages(world):
         "sample": f"/staff/samples/{draw.pk}/",
         "coding": "/staff/coding/",
         "coding of a poll": f"/staff/polls/{poll.slug}/coding/",
+        "two-factor": "/staff/account/two-factor/",
         "404": "/staff/studio/no-such-poll/",
     }
 
