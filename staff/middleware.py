@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpResponseRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -32,7 +35,12 @@ class TwoFactorMiddleware:
     def __call__(self, request: Any) -> Any:
         path = request.path_info
         if path.startswith(GUARDED_PREFIXES):
-            state = state_of(request.user)
+            try:
+                state = state_of(request.user)
+            except (OperationalError, InterfaceError):
+                # As config.db_unavailable answers for views (this runs before any view): the
+                # "try again" page, not a 500, and never the page without the check.
+                return _database_unavailable()
             request.two_factor_state = state
             if state is not State.OK and not self._open_anyway(path, state):
                 return self._refuse(request, state)
@@ -65,6 +73,14 @@ class TwoFactorMiddleware:
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(location)
         return HttpResponseRedirect(location)
+
+
+def _database_unavailable() -> HttpResponse:
+    language = translation.get_language() or "sv"
+    response = HttpResponse(render_to_string("503.html", {"LANGUAGE_CODE": language}), status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class AuditActorMiddleware:

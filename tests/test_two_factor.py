@@ -287,6 +287,22 @@ def test_the_code_page_sends_a_user_without_a_device_on_and_a_visitor_to_the_log
     assert client.get(f"{CODE_PAGE}?next=https://elsewhere.example/")["Location"] == "/staff/"
 
 
+def test_a_database_that_does_not_answer_is_the_try_again_page_not_a_500(client, monkeypatch):
+    from django.db import OperationalError
+
+    import staff.middleware
+
+    client.force_login(account("Editor", username="redaktor"))
+
+    def no_database(user):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(staff.middleware, "state_of", no_database)
+    response = client.get("/staff/")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "Försök igen om en stund" in response.content.decode()
+
+
 # --- the audit trail of role changes -----------------------------------------------------------
 
 
