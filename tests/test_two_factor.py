@@ -19,7 +19,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff.models import AuditEntry
-from tests.factories import PollFactory, UserFactory, staff_user
+from tests.factories import PollFactory, UserFactory, force_login_verified, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +253,25 @@ def test_an_admin_cannot_turn_it_off_while_the_role_requires_it(client, two_fact
     assert TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
 
 
+def test_moving_to_a_new_phone_replaces_the_device(client):
+    editor = account("Editor", username="redaktor")
+    old = force_login_verified(client, editor)
+    assert client.get("/staff/").status_code == 200  # the helper's session needs no code
+    client.post(SETUP, {"action": "start"})
+    page = client.get(SETUP).content.decode()
+    assert "Flytta till en ny telefon" in page and "Tvåstegsverifiering är på sedan" in page
+    new_secret = secret_on(page)
+    client.post(SETUP, {"action": "confirm", "code": code_from(new_secret)})
+    device = TOTPDevice.objects.get(user=editor)
+    assert device.pk != old.pk and device.confirmed
+    assert client.get("/staff/").status_code == 200  # verified by the new one
+    assert list(
+        AuditEntry.objects.filter(action__startswith="two_factor.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["two_factor.confirm", "two_factor.remove", "two_factor.confirm"]
+
+
 def test_a_wrong_first_code_does_not_turn_it_on(client):
     editor = account("Editor", username="redaktor")
     client.force_login(editor)
@@ -324,6 +343,7 @@ def test_role_changes_outside_a_request_are_recorded_as_the_system():
     user.save()
     user.is_active = False
     user.save()
+    UserFactory(username="ny", is_superuser=True, is_staff=True)
     assert roles_trail() == [
         ("system", "eva", {"role": "Admin", "granted": True}),
         ("system", "eva", {"role": "Editor", "granted": True}),
@@ -331,6 +351,7 @@ def test_role_changes_outside_a_request_are_recorded_as_the_system():
         ("system", "eva", {"role": "Editor", "granted": False}),
         ("system", "eva", {"flag": "is_superuser", "value": True}),
         ("system", "eva", {"flag": "is_active", "value": False}),
+        ("system", "ny", {"flag": "is_superuser", "value": True}),
     ]
 
 
@@ -405,3 +426,13 @@ def test_admin_is_required_by_default_and_the_environment_can_change_it():
     assert required() == "Admin"
     assert required(STAFF_2FA_REQUIRED_ROLES="Admin,Editor") == "Admin,Editor"
     assert required(STAFF_2FA_REQUIRED_ROLES="") == ""
+
+
+def test_a_misspelt_role_in_the_setting_stops_the_checks(settings):
+    from staff.checks import two_factor_roles_check
+
+    settings.STAFF_2FA_REQUIRED_ROLES = ["admin"]
+    errors = two_factor_roles_check()
+    assert [e.id for e in errors] == ["staff.E001"] and "admin" in errors[0].msg
+    settings.STAFF_2FA_REQUIRED_ROLES = ["Admin", "Editor"]
+    assert two_factor_roles_check() == []
