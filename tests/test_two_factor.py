@@ -130,6 +130,9 @@ def test_a_wrong_code_is_refused_in_swedish_counted_and_throttled(client, settin
     assert wrong.status_code == 200
     assert "Koden stämmer inte" in wrong.content.decode()
     assert client.get("/staff/")["Location"].startswith(CODE_PAGE)  # still not in
+    # ... and a session that knows only the password cannot turn two-factor off.
+    assert client.post(SETUP, {"action": "remove"})["Location"].startswith(CODE_PAGE)
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
     # Right away, even the right code waits: django-otp's back-off after a wrong one.
     locked = client.post(CODE_PAGE, {"code": code_from(secret)})
     assert locked.status_code == 429
