@@ -40,6 +40,9 @@ install:
 
 demo: install
 	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"  # links printed by seed_demo
+	# The printed logins work with the password alone: no role must set up two-factor
+	# (STAFF_2FA_REQUIRED_ROLES=Admin make demo to try the requirement; README, "Logins").
+	export STAFF_2FA_REQUIRED_ROLES="$${STAFF_2FA_REQUIRED_ROLES-}"
 	$(RUN) python scripts/services_env.py --ensure-database
 	echo "+ manage.py migrate"
 	$(RUN) python manage.py migrate --noinput

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "respondents",
     "polls",
     "results",
@@ -62,6 +64,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second step (django-otp)
+    "django_otp.middleware.OTPMiddleware",
+    # the second step before any staff page, the Django admin or the API (staff.two_factor)
+    "staff.middleware.TwoFactorMiddleware",
+    # who is acting, for the audit entries written by signals (role changes in the admin)
+    "staff.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -137,6 +145,17 @@ AXES_VERBOSE = False
 # otherwise every staff member would share the proxy's address and one guesser lock them all out.
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 LOGIN_URL = "login"
+# Two-factor login for staff (staff/two_factor.py, django-otp with TOTP devices). A user with a
+# confirmed device enters a code after the password; the roles named here (default: Admin, and
+# superusers, who count as every role) must set a device up before any staff page opens.
+# Empty (STAFF_2FA_REQUIRED_ROLES=): nobody is required to; `make demo` runs so.
+STAFF_2FA_REQUIRED_ROLES = env.list("STAFF_2FA_REQUIRED_ROLES", default=["Admin"])
+# Wrong codes are throttled by django-otp itself: after the n-th wrong code in a row the device
+# refuses every code for FACTOR * 2^(n-1) seconds (1, 2, 4, ... 512 s after ten).
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+OTP_TOTP_ISSUER = "Medlemsröst"
+# The Django admin's list of devices shows no secrets (nor their QR codes).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -13,6 +13,7 @@ from results import (
     trend_views,
 )
 from results import views as result_views
+from staff import account_views
 from staff import views as staff_views
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
         name="result-page-chart-image",
     ),
     path("staff/", result_views.staff_home, name="staff-home"),
+    path("staff/account/two-factor/", account_views.two_factor_page, name="two-factor"),
     path("staff/polls/<slug:slug>/results/", result_views.poll_results_page, name="poll-results"),
     path("staff/polls/<slug:slug>/trends/", trend_views.poll_trends_page, name="poll-trends"),
     path(

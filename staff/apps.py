@@ -10,7 +10,15 @@ class StaffConfig(AppConfig):
     verbose_name = _("Staff and roles")
 
     def ready(self) -> None:
+        from django.core.checks import register
+
+        from . import signals
+        from .checks import two_factor_roles_check
         from .roles import roles_sync
+
+        # Role changes and two-factor devices, in the audit trail.
+        signals.connect()
+        register(two_factor_roles_check)
 
         # Not tied to a sender: the groups' permissions need every app's permissions, which
         # exist only once each app's post_migrate (auth's create_permissions) has run.

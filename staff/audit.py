@@ -5,9 +5,17 @@ leaves no entry and an entry never describes something that did not happen."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .models import AuditEntry
+
+# The request being handled (staff.middleware.AuditActorMiddleware), for entries written by
+# signals, which are not handed one.
+_request: ContextVar[Any] = ContextVar("staff_audit_request", default=None)
+SYSTEM = "system"
 
 
 def record(actor: Any, action: str, target: object = "", **details: Any) -> AuditEntry:
@@ -22,3 +30,23 @@ def record(actor: Any, action: str, target: object = "", **details: Any) -> Audi
         target=str(target)[:200],
         details=details,
     )
+
+
+@contextmanager
+def acting_for(request: Any) -> Iterator[None]:
+    """While the block runs, `current_actor()` is `request`'s user."""
+    token = _request.set(request)
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+def current_actor() -> Any:
+    """The logged-in user of the request being handled (the Django admin, a staff page), else
+    "system" (a management command, a Celery task, a migration)."""
+    request = _request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    return SYSTEM

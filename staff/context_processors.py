@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .access import AUDIT_ROLES, DJANGO_ADMIN_ROLES, POLL_ROLES, RULES, roles_of
+from .two_factor import State
 
 # URL name -> the menu section it belongs to (for aria-current).
 SECTIONS = {
@@ -19,13 +20,17 @@ SECTIONS = {
     "sample-detail": "registers",
     "import-job": "registers",
     "audit-trail": "audit",
+    "two-factor": "account",
 }
 
 
 def staff_navigation(request: Any) -> dict[str, Any]:
-    """`staff_nav`: None for visitors without a staff role (members, role-less staff), else
-    which links they may follow and the section of the current page. One query."""
+    """`staff_nav`: None for visitors without a staff role (members, role-less staff) and for
+    a session that still owes the second login step (its links would only lead back to it),
+    else which links they may follow and the section of the current page. One query."""
     user = getattr(request, "user", None)
+    if getattr(request, "two_factor_state", None) in (State.VERIFY, State.SETUP):
+        return {"staff_nav": None}
     held = roles_of(user) if user is not None else frozenset()
     if not held:
         return {"staff_nav": None}

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit_labels import ACTION_GROUPS
 from .audit_trail import GROUP_PREFIX
+from .two_factor import CODE_DIGITS
 
 
 class StaffPasswordResetForm(PasswordResetForm):
@@ -70,3 +71,30 @@ class AuditFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", _("The to date is before the from date."))
         return data
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The 6 digits an authenticator app shows; spaces (as some apps group them) are ignored."""
+
+    code = forms.CharField(
+        label=_("Code from your app"),
+        max_length=16,
+        help_text=_("6 digits. A new code appears in the app every 30 seconds."),
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "size": "8",
+                "class": "input-code",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (len(code) == CODE_DIGITS and code.isdigit()):
+            raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."))
+        return code

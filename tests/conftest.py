@@ -96,6 +96,21 @@ def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _two_factor_not_required(settings: Any) -> None:
+    """No role must set up two-factor verification (STAFF_2FA_REQUIRED_ROLES empty), so that the
+    tests that log an Admin in (force_login, or the login page in a browser) reach the staff
+    pages as before. A user with a confirmed device still owes the code at every login; the
+    requirement itself is tested with `two_factor_required` (tests/test_two_factor.py)."""
+    settings.STAFF_2FA_REQUIRED_ROLES = []
+
+
+@pytest.fixture
+def two_factor_required(settings: Any) -> None:
+    """The production default: Admin (and superusers) must set a device up."""
+    settings.STAFF_2FA_REQUIRED_ROLES = ["Admin"]
+
+
 # --- SMTP ---------------------------------------------------------------------------------------
 
 

@@ -305,3 +305,19 @@ def open_link_poll_with_pages(**poll_fields):
             text_en=f"Question {i + 1}?",
         )
     return poll
+
+
+def force_login_verified(client, user):
+    """`client.force_login(user)` with the second login step passed, as after a right code: the
+    session is verified by the user's confirmed TOTP device (made if they have none)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Medlemsröst", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

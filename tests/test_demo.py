@@ -16,6 +16,7 @@ def test_the_demo_has_answers_a_member_link_and_coded_open_answers(db, capsys, c
     open_question = poll.questions.get(kind="text")
     assert open_question.answer_codes.count() == 5
     assert "redaktor / medlemsrost-redaktor" in out
+    assert "/staff/account/two-factor/" in out  # where the logins set up two-factor
 
 
 def test_seeding_twice_changes_nothing_but_gives_a_new_link(db, capsys):

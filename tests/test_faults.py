@@ -41,6 +41,8 @@ def app_env(**overrides: str) -> dict[str, str]:
         if not key.startswith(("PYTEST", "DJANGO_SETTINGS_MODULE"))
     }
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="false", PYTHONPATH=str(ROOT))
+    # As in every test (conftest.py): the superuser who logs in owes no two-factor set-up.
+    env.update(STAFF_2FA_REQUIRED_ROLES="")
     env.update(overrides)
     return env
 

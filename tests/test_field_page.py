@@ -329,7 +329,11 @@ def test_each_sending_action_is_written_to_the_audit_trail(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/staff/polls/enkat/field/remind/")
     client.post("/staff/polls/enkat/field/bounces/", {"addresses": "a@example.org"})
-    entries = list(AuditEntry.objects.order_by("id").values_list("action", "target", "actor"))
+    entries = list(
+        AuditEntry.objects.exclude(action="role.change")  # the admin fixture got their role
+        .order_by("id")
+        .values_list("action", "target", "actor")
+    )
     assert entries == [
         ("invitations.send", "enkat", admin.pk),
         ("field_plan.save", "enkat", admin.pk),

@@ -120,6 +120,25 @@ EXPECTED = {
             "password_reset_complete",
         ]
     },
+    # The login's second step: for a logged-in user with a confirmed device (none here: they are
+    # sent on to the staff home); anyone else is sent to the login page.
+    "login-code": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 302,
+        "admin": 302,
+        "staff_no_role": 302,
+        "inactive": LOGIN,
+    },
+    # Tvåstegsverifiering: any staff role sets up its own device.
+    "two-factor": {
+        "anonymous": LOGIN,
+        "member": LOGIN,
+        "editor": 200,
+        "admin": 200,
+        "staff_no_role": 403,
+        "inactive": LOGIN,
+    },
     "logout": {
         "anonymous": 405,
         "member": 405,

@@ -56,6 +56,7 @@ def pages(world):
         "coding": "/staff/coding/",
         "coding of a poll": f"/staff/polls/{poll.slug}/coding/",
         "audit trail": "/staff/audit/",
+        "two-factor": "/staff/account/two-factor/",
         "404": "/staff/studio/no-such-poll/",
     }
 

@@ -25,6 +25,15 @@ class Command(BaseCommand):
             f"  Staff login:   {site}{reverse('login')}",
         ]
         lines += [f"      {u} / {p}  ({g})" for u, p, g, _su in STAFF]
+        required = ", ".join(settings.STAFF_2FA_REQUIRED_ROLES)
+        lines += [
+            f"  Two-factor:    {site}{reverse('two-factor')}  "
+            + (
+                f"(required for {required}: set up at the first login)"
+                if required
+                else "(optional: STAFF_2FA_REQUIRED_ROLES is empty)"
+            )
+        ]
         lines += [
             f"  Results:       {site}{reverse('poll-results', args=[info.poll.slug])}"
             f"  ({info.responses} responses)",
