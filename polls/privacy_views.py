@@ -17,7 +17,9 @@ def _report(request, pk: int, form: str) -> tuple[Member, dict]:
     member = reach(request.user, Member.objects.select_related("register"), pk=pk)
     with transaction.atomic():
         report = member_access_report(member=member)
-        record(request.user, "member.access_export", target=member.register.name, member=pk, form=form)
+        record(
+            request.user, "member.access_export", target=member.register.name, member=pk, form=form
+        )
     return member, report
 
 

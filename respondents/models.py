@@ -66,7 +66,9 @@ class Member(models.Model):
     # Erased at the member's request: a keyed hash of the membership number, so that a later
     # import of the same number keeps them out (respondents.privacy.erasure_key). Empty for an
     # erasure by the retention rule, after which a re-import may add the number afresh.
-    erasure_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    erasure_key = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("member")

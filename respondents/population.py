@@ -1,6 +1,7 @@
 """Population counts of a register, the weighting targets: how many members (those who have not
-left; erased ones from the register's tally of their profiles) have each value of each variable, and each pair of values. Kept with the register at each
-import (`population_snapshot`) and read by the staff pages and the estimates."""
+left; erased ones from the register's tally of their profiles) have each value of each
+variable, and each pair of values. Kept with the register at each import (`population_snapshot`)
+and read by the staff pages and the estimates."""
 
 from __future__ import annotations
 
