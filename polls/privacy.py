@@ -1,9 +1,10 @@
 """What polls holds about a member, and its part of their erasure (docs/privacy.md).
 
 - `invitations_scrub`: the receiver of `respondents.privacy.member_erased`. The member's
-  invitations keep their poll, status and times (the response rate and the field page's counts
-  stay right) and lose their link tokens and last error (an SMTP error may quote the address);
-  their drafts, answers in progress tied to the invitation, are deleted.
+  invitations keep their poll and times (the response rate stays right) and lose their link
+  tokens and last error (an SMTP error may quote the address); in a poll not yet finished the
+  unanswered ones become "opted out", as after an opt-out, so nothing more is sent; their
+  drafts, answers in progress tied to the invitation, are deleted.
 - `retention_due` / `retention_apply`: the retention rule. Members whose every invitation
   belongs to a poll closed more than `PERSONAL_DATA_RETENTION_MONTHS` ago, and who are in no
   poll still to come or running (by invitation or through a field plan's sample), are erased.
@@ -34,16 +35,28 @@ from .models import Draft, Invitation, Poll
 # A poll in one of these states, closed before the cutoff, needs its members' data no more.
 _FINISHED = (Poll.State.CLOSED, Poll.State.ARCHIVED)
 RETENTION_ACTOR = "retention"
+# What an erasure stops in a poll that is not finished: everything not yet answered.
+_STOPPABLE = (
+    Invitation.Status.QUEUED,
+    Invitation.Status.FAILED,
+    Invitation.Status.UNKNOWN,
+    Invitation.Status.SENT,
+    Invitation.Status.STARTED,
+)
 
 
 @receiver(member_erased, dispatch_uid="polls.privacy.invitations_scrub")
 def invitations_scrub(sender: Any, *, member: Member, **_kwargs: Any) -> dict[str, int]:
     invitations = Invitation.objects.filter(sample_member__member=member)
     drafts, _by_model = Draft.objects.filter(invitation__in=invitations).delete()
+    # In a poll still running or to come, the erasure stops everything an opt-out stops
+    # (polls.fieldwork.optouts); a finished poll's field figures stay as they were.
+    stopped = invitations.exclude(poll__state__in=_FINISHED).filter(status__in=_STOPPABLE)
+    opted_out = stopped.update(status=Invitation.Status.OPTED_OUT, queued_at=None)
     scrubbed = invitations.update(
         token_hash=None, reminder_token_hash=None, error="", lease_until=None
     )
-    return {"invitations": scrubbed, "drafts": drafts}
+    return {"invitations": scrubbed, "drafts": drafts, "stopped": opted_out}
 
 
 def retention_months() -> int:
@@ -134,6 +147,7 @@ def member_access_report(*, member: Member) -> dict[str, Any]:
                 "poll_title": i.poll.title_sv,
                 "sample": i.sample_member.draw.name,
                 "status": i.status,
+                "status_label": str(i.get_status_display()),
                 "sent_at": _time(i.sent_at),
                 "reminders_sent": i.reminders_sent,
                 "reminded_at": _time(i.reminded_at),

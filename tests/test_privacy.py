@@ -139,7 +139,8 @@ def test_after_erasure_the_number_and_address_are_nowhere_and_the_results_unchan
     assert member.status == Member.Status.ERASED and member.attributes == {}
     invitation = Invitation.objects.get(sample_member__member=member)
     assert invitation.token_hash is None and invitation.error == ""
-    assert invitation.status == Invitation.Status.SENT  # the field page's counts stay right
+    # The poll is open: as after an opt-out, nothing more goes to her.
+    assert invitation.status == Invitation.Status.OPTED_OUT
     assert not Draft.objects.filter(invitation=invitation).exists()
     assert Response.objects.filter(poll=poll).count() == responses
     assert SampleDraw.objects.get(pk=draw.pk).counts == counts
@@ -230,6 +231,8 @@ def test_retention_erases_only_the_members_of_polls_closed_long_enough(db, capsy
     call_command("apply_retention", "--months", "24")
     statuses = dict(Member.objects.values_list("pk", "status"))
     assert statuses[gone.pk] == Member.Status.ERASED
+    # A closed poll's field figures stay: her invitation is still "completed".
+    assert Invitation.objects.get(sample_member__member=gone).status == "completed"
     for kept in (also_recent, in_open, never_invited):
         assert statuses[kept.pk] != Member.Status.ERASED
     entry = AuditEntry.objects.get(action="member.erase")
