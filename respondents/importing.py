@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from .csvfiles import ImportFileError, csv_records, decode, not_csv_or_xlsx, sniff_delimiter
 from .models import Member, Register
 from .population import population_snapshot
-from .privacy import erased_keys, erasure_key, profile_key
+from .privacy import erased_keys, erasure_key, erasure_secret, profile_key
 
 # Column names as unions' exports spell them (after `variable_name`), mapped to our fields.
 NUMBER_HEADERS = {
@@ -446,8 +446,9 @@ def _without_erased(
         return parsed, {}, 0
     kept: list[MemberRow] = []
     profiles: Counter[str] = Counter()
+    secret = erasure_secret()
     for row in parsed.rows:
-        if erasure_key(register_id=register.pk, number=row.number) in keys:
+        if erasure_key(register_id=register.pk, number=row.number, secret=secret) in keys:
             profiles[profile_key(parsed.attributes(row))] += 1
         else:
             kept.append(row)

@@ -18,15 +18,17 @@ invitations' tokens and errors, the drafts) remove what they hold in the same tr
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from staff.audit import record
 
@@ -43,10 +45,22 @@ class Reason(StrEnum):
     RETENTION = "retention"
 
 
-def erasure_key(*, register_id: int, number: str) -> str:
+def _secret() -> bytes:
+    # Derived from SECRET_KEY as Django's salted_hmac derives its keys, once per call site
+    # rather than once per row: an import checks every row of the file.
+    return hashlib.sha256((_KEY_SALT + settings.SECRET_KEY).encode()).digest()
+
+
+def erasure_key(*, register_id: int, number: str, secret: bytes | None = None) -> str:
     """HMAC-SHA256 (keyed with SECRET_KEY) of the register and membership number. A new
-    SECRET_KEY makes the old keys unknowable: re-imports would then add erased members again."""
-    return salted_hmac(_KEY_SALT, f"{register_id}:{number.strip()}", algorithm="sha256").hexdigest()
+    SECRET_KEY makes the old keys unknowable: re-imports would then add erased members again.
+    Pass `secret=erasure_secret()` when computing many."""
+    message = f"{register_id}:{number.strip()}".encode()
+    return hmac.new(secret or _secret(), message, hashlib.sha256).hexdigest()
+
+
+def erasure_secret() -> bytes:
+    return _secret()
 
 
 def profile_key(attributes: dict[str, Any]) -> str:
@@ -61,10 +75,11 @@ def erased_placeholder(member_id: int) -> str:
 def member_erase(*, member: Member, by: Any, reason: Reason = Reason.REQUEST) -> bool:
     """Remove the member's personal data, here and (through `member_erased`) in polls, and
     audit it; False when the member was already erased."""
-    member = Member.objects.select_for_update().select_related("register").get(pk=member.pk)
+    # The register first, as an import locks it before it writes the members: no deadlock.
+    register = Register.objects.select_for_update().get(pk=member.register_id)
+    member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.ERASED:
         return False
-    register = Register.objects.select_for_update().get(pk=member.register_id)
     number = member.number
     if member.status != Member.Status.LEFT:
         profiles = dict(register.erased_profiles or {})

@@ -340,3 +340,23 @@ def test_the_erase_member_command(field, capsys):
     with pytest.raises(CommandError, match="No register"):
         call_command("erase_member", "--register", "Okänt", "--number", "1")
     assert AuditEntry.objects.get(action="member.erase").actor_name.startswith("erase_member")
+
+
+@pytest.mark.parametrize("variables", [["a", "b"], ["a", "b", "c", "d", "e"]])
+def test_the_population_counts_are_the_same_after_an_erasure(db, variables):
+    from respondents.population import register_population_counts
+
+    register = RegisterFactory(variables=variables)
+    for n in range(12):
+        MemberFactory(
+            register=register, attributes={v: f"{v}{(n + i) % 3}" for i, v in enumerate(variables)}
+        )
+    left = MemberFactory(register=register, status=Member.Status.LEFT, attributes={"a": "a9"})
+    before = register_population_counts(register, variables)
+    for member in register.members.order_by("pk")[:4]:
+        member_erase(member=member, by=None)
+    member_erase(member=left, by=None)  # had left: never in the counts, nor in the tally
+    register.refresh_from_db()
+    assert sum(register.erased_profiles.values()) == 4
+    assert register_population_counts(register, variables) == before
+    assert register_population_counts(register, [])["total"] == 12
