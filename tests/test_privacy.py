@@ -360,3 +360,23 @@ def test_the_population_counts_are_the_same_after_an_erasure(db, variables):
     assert sum(register.erased_profiles.values()) == 4
     assert register_population_counts(register, variables) == before
     assert register_population_counts(register, [])["total"] == 12
+
+
+def test_an_erasure_that_fails_halfway_changes_nothing(field):
+    from respondents.privacy import member_erased
+
+    member = field["member"]
+
+    def broken(**_kwargs):
+        raise RuntimeError("the polls part failed")
+
+    member_erased.connect(broken, dispatch_uid="test-broken")
+    try:
+        with pytest.raises(RuntimeError):
+            member_erase(member=member, by=None)
+    finally:
+        member_erased.disconnect(dispatch_uid="test-broken")
+    member.refresh_from_db()
+    assert (member.number, member.email, member.status) == (NUMBER, EMAIL, "active")
+    assert Draft.objects.filter(invitation__sample_member__member=member).exists()
+    assert not AuditEntry.objects.filter(action="member.erase").exists()
