@@ -46,8 +46,11 @@ _STOPPABLE = (
 
 
 @receiver(member_erased, dispatch_uid="polls.privacy.invitations_scrub")
-def invitations_scrub(sender: Any, *, member: Member, **_kwargs: Any) -> dict[str, int]:
+def invitations_scrub(
+    sender: Any, *, member: Member, attributes: dict[str, Any], **_kwargs: Any
+) -> dict[str, int]:
     invitations = Invitation.objects.filter(sample_member__member=member)
+    _erased_invited_count(invitations, attributes)
     drafts, _by_model = Draft.objects.filter(invitation__in=invitations).delete()
     # In a poll still running or to come, the erasure stops everything an opt-out stops
     # (polls.fieldwork.optouts); a finished poll's field figures stay as they were.
@@ -57,6 +60,18 @@ def invitations_scrub(sender: Any, *, member: Member, **_kwargs: Any) -> dict[st
         token_hash=None, reminder_token_hash=None, error="", lease_until=None
     )
     return {"invitations": scrubbed, "drafts": drafts, "stopped": opted_out}
+
+
+def _erased_invited_count(invitations: QuerySet[Invitation], attributes: dict[str, Any]) -> None:
+    """Add the member's values to the tally of each poll they were invited to, so that the
+    results' count of the invited per value stays right without their row saying it."""
+    poll_ids = sorted(set(invitations.values_list("poll_id", flat=True)))
+    for poll in Poll.objects.select_for_update().filter(pk__in=poll_ids).order_by("pk"):
+        tally = {name: dict(values) for name, values in (poll.erased_invited or {}).items()}
+        for name, value in attributes.items():
+            text = "" if value is None else str(value)
+            tally.setdefault(name, {})[text] = tally.get(name, {}).get(text, 0) + 1
+        Poll.objects.filter(pk=poll.pk).update(erased_invited=tally)
 
 
 def retention_months() -> int:

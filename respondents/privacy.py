@@ -34,7 +34,9 @@ from staff.audit import record
 
 from .models import ImportJob, Member, Register
 
-# Sent with `member` (already scrubbed), `by` and `reason`; receivers run in the transaction.
+# Sent with `member` (already scrubbed), `attributes` (what they were: for counts only, never to
+# be stored with anything that names the member), `by` and `reason`; receivers run in the
+# transaction and may return a dict of counts for the audit entry.
 member_erased = Signal()
 
 _KEY_SALT = "medlemsrost.respondents.privacy.erasure"
@@ -80,10 +82,10 @@ def member_erase(*, member: Member, by: Any, reason: Reason = Reason.REQUEST) ->
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.ERASED:
         return False
-    number = member.number
+    number, attributes = member.number, dict(member.attributes or {})
     if member.status != Member.Status.LEFT:
         profiles = dict(register.erased_profiles or {})
-        key = profile_key(member.attributes or {})
+        key = profile_key(attributes)
         profiles[key] = int(profiles.get(key, 0)) + 1
         register.erased_profiles = profiles
         register.save(update_fields=["erased_profiles"])
@@ -99,7 +101,9 @@ def member_erase(*, member: Member, by: Any, reason: Reason = Reason.REQUEST) ->
     )
     scrubbed_jobs = _import_errors_scrub(register=register, number=number)
     member.refresh_from_db()
-    results = member_erased.send(sender=Member, member=member, by=by, reason=str(reason))
+    results = member_erased.send(
+        sender=Member, member=member, attributes=attributes, by=by, reason=str(reason)
+    )
     details: dict[str, Any] = {"member": member.pk, "reason": str(reason)}
     details["import_jobs"] = scrubbed_jobs
     for _receiver, counts in results:
