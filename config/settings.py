@@ -237,6 +237,10 @@ INVITATION_LEASE_SECONDS = env.int("INVITATION_LEASE_SECONDS", default=900)
 INVITATION_REQUEUE_AFTER = env.int("INVITATION_REQUEUE_AFTER", default=1800)
 # The first retry of a batch after a temporary SMTP failure; each further one waits twice as long.
 INVITATION_RETRY_DELAY = env.int("INVITATION_RETRY_DELAY", default=30)
+# Members whose every poll closed this many months ago are erased by beat (polls.privacy,
+# docs/privacy.md). 0, the default, is off: erasure cannot be undone, and the period is the
+# union's decision for its record of processing, not the installation's.
+PERSONAL_DATA_RETENTION_MONTHS = env.int("PERSONAL_DATA_RETENTION_MONTHS", default=0)
 # The bounce webhook's shared secret (header X-Medlemsrost-Secret); empty: the webhook is off.
 BOUNCE_WEBHOOK_SECRET = env.str("BOUNCE_WEBHOOK_SECRET", default="")
 
@@ -307,4 +311,6 @@ CELERY_BEAT_SCHEDULE = {
     "field-work": {"task": "polls.tasks.field_work_tick", "schedule": 60.0},
     # Result pages whose embargo has ended (scheduled publishing).
     "publish-due-pages": {"task": "results.tasks.publish_due_pages", "schedule": 60.0},
+    # The retention rule (PERSONAL_DATA_RETENTION_MONTHS; nothing happens while it is 0).
+    "apply-retention": {"task": "polls.tasks.apply_retention", "schedule": 6 * 3600.0},
 }

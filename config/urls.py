@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from polls import privacy_views
 from polls.answering import views as poll_views
 from respondents import views as respondent_views
 from results import (
@@ -143,6 +144,23 @@ urlpatterns = [
     path("staff/registers/<int:pk>/", respondent_views.register_detail, name="register-detail"),
     path("staff/registers/<int:pk>/samples/new/", respondent_views.sample_new, name="sample-new"),
     path("staff/imports/<int:pk>/", respondent_views.import_job, name="import-job"),
+    path(
+        "staff/registers/<int:pk>/members/",
+        respondent_views.register_members,
+        name="register-members",
+    ),
+    path("staff/members/<int:pk>/", respondent_views.member_detail, name="member-detail"),
+    path(
+        "staff/members/<int:pk>/erase/",
+        respondent_views.member_erase_confirm,
+        name="member-erase",
+    ),
+    path("staff/members/<int:pk>/data/", privacy_views.member_data, name="member-data"),
+    path(
+        "staff/members/<int:pk>/data.json",
+        privacy_views.member_data_json,
+        name="member-data-json",
+    ),
     path("staff/samples/<int:pk>/", respondent_views.sample_detail, name="sample-detail"),
     path("staff/samples/<int:pk>/members.csv", respondent_views.sample_csv, name="sample-csv"),
     path("staff/audit/", staff_views.audit_trail, name="audit-trail"),

@@ -103,6 +103,9 @@ class Poll(Translated, models.Model):
             "The answers are not a random sample, so the results show no margin of error."
         ),
     )
+    # Invited members since erased (polls.privacy), per register variable and value: their rows
+    # no longer say, and the results' count of the invited per value adds these.
+    erased_invited = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,6 +31,7 @@ from .fieldwork.sending import (
     leases_expire,
 )
 from .models import Poll
+from .privacy import retention_apply
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,12 @@ def invitations_queue(
             partial(send_invitation_batch.apply_async, (batch, step), countdown=delay)
         )
     return sum(len(batch) for batch in batches)
+
+
+@shared_task(name="polls.tasks.apply_retention")
+def apply_retention() -> int:
+    """Erase the members the retention rule says are due (none while it is off)."""
+    return len(retention_apply())
 
 
 @shared_task(name="polls.tasks.close_due_polls")

@@ -129,3 +129,29 @@ class SamplePlanForm(forms.Form):
         if len(strata) > 2:
             raise forms.ValidationError(_("Stratify by at most two variables."))
         return strata
+
+
+class MemberLookupForm(forms.Form):
+    q = forms.CharField(
+        label=_("Membership number or e-mail address"),
+        max_length=254,
+        help_text=_("Finds one member of this register."),
+    )
+
+
+class MemberEraseForm(forms.Form):
+    """The confirmation of an erasure: the admin types the member's number again."""
+
+    number = forms.CharField(label=_("Type the membership number to confirm"), max_length=64)
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        if number != self.expected:
+            raise forms.ValidationError(
+                _("That is not this member's membership number: nothing was erased.")
+            )
+        return number

@@ -79,6 +79,7 @@ def import_job_run(job_id: int) -> None:
             "updated": report.updated,
             "left": report.left,
             "skipped": report.skipped,
+            "erased": report.erased,
         },
     )
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from functools import partial
 from typing import Any, NamedTuple
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from .csvfiles import ImportFileError, csv_records, decode, not_csv_or_xlsx, sniff_delimiter
 from .models import Member, Register
 from .population import population_snapshot
+from .privacy import erased_keys, erasure_key, erasure_secret, profile_key
 
 # Column names as unions' exports spell them (after `variable_name`), mapped to our fields.
 NUMBER_HEADERS = {
@@ -123,6 +125,8 @@ class ImportReport:
     left: int
     skipped: int
     errors: list[RowError]
+    # Rows of members erased at their request: left out (respondents.privacy).
+    erased: int = 0
 
     @property
     def written(self) -> bool:
@@ -408,6 +412,7 @@ def register_write_members(
                 % {"name": name}
             )
         register.variables = sorted(set(register.variables) | set(parsed.variables))
+        parsed, register.erased_profiles, erased = _without_erased(register, parsed)
         register.save()
         if _can_copy():
             added, changed, left = _write_with_copy(register, parsed, progress)
@@ -425,7 +430,30 @@ def register_write_members(
         left=left,
         skipped=len(parsed.errors),
         errors=parsed.errors,
+        erased=erased,
     )
+
+
+def _without_erased(
+    register: Register, parsed: ParsedFile
+) -> tuple[ParsedFile, dict[str, int], int]:
+    """The file without the rows of members erased at their request, the register's new tally
+    of erased members' profiles (those rows: still members, counted in the population), and
+    how many rows were left out. Members erased by retention, or no longer in the file, are in
+    no tally: the first come back as new members, the others have left."""
+    keys = erased_keys(register)
+    if not keys:
+        return parsed, {}, 0
+    kept: list[MemberRow] = []
+    profiles: Counter[str] = Counter()
+    secret = erasure_secret()
+    for row in parsed.rows:
+        if erasure_key(register_id=register.pk, number=row.number, secret=secret) in keys:
+            profiles[profile_key(parsed.attributes(row))] += 1
+        else:
+            kept.append(row)
+    erased = len(parsed.rows) - len(kept)
+    return replace(parsed, rows=kept), dict(profiles), erased
 
 
 def _can_copy() -> bool:
@@ -486,9 +514,9 @@ def _write_with_copy(
 
         cursor.execute(
             f"UPDATE {member_table} AS m SET status = %s "
-            "WHERE m.register_id = %s AND m.status <> %s "
+            "WHERE m.register_id = %s AND m.status NOT IN (%s, %s) "
             "AND NOT EXISTS (SELECT 1 FROM member_import t WHERE t.number = m.number)",
-            [status.LEFT, register.pk, status.LEFT],
+            [status.LEFT, register.pk, status.LEFT, status.ERASED],
         )
         left = cursor.rowcount
         attributes, keys = _jsonb_object(parsed.variables, "t")
@@ -497,6 +525,7 @@ def _write_with_copy(
             "status = CASE WHEN m.status = %s THEN %s ELSE m.status END "
             "FROM member_import t "
             "WHERE m.register_id = %s AND m.number = t.number AND NOT t.bad "
+            f"AND m.status <> '{status.ERASED}' "
             f"AND (m.email <> t.email OR m.attributes <> {attributes} OR m.status = %s)",
             [*keys, status.LEFT, status.ACTIVE, register.pk, *keys, status.LEFT],
         )
@@ -564,7 +593,11 @@ def _write_in_batches(
             progress(done, total)
     for number in parsed.skipped_numbers:
         existing.pop(number, None)
-    gone = [pk for pk, _e, _a, status in existing.values() if status != Member.Status.LEFT]
+    gone = [
+        pk
+        for pk, _e, _a, status in existing.values()
+        if status not in (Member.Status.LEFT, Member.Status.ERASED)
+    ]
     for start in range(0, len(gone), 500):
         Member.objects.filter(pk__in=gone[start : start + 500]).update(status=Member.Status.LEFT)
     return added, changed, len(gone)

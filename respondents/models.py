@@ -26,6 +26,10 @@ class Register(models.Model):
             "the weighting targets."
         ),
     )
+    # How many erased members had each profile of attributes (JSON of the attributes -> count):
+    # they still count in the population, though their rows no longer say what they were
+    # (respondents.privacy). Detached from any row on purpose; reset by each import.
+    erased_profiles = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -44,6 +48,8 @@ class Member(models.Model):
         OPTED_OUT = "opted_out", _("opted out")
         BOUNCED = "bounced", _("bounced")
         LEFT = "left", _("left the union")
+        # Personal data removed (respondents.privacy); the row stays for samples and counts.
+        ERASED = "erased", _("erased")
 
     register = models.ForeignKey(Register, on_delete=models.CASCADE, related_name="members")
     number = models.CharField(_("membership number"), max_length=64)
@@ -56,6 +62,13 @@ class Member(models.Model):
     # opted out stays out, whatever later imports say (respondents.optouts).
     opted_out_at = models.DateTimeField(_("opted out"), null=True, blank=True)
     bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # Erased at the member's request: a keyed hash of the membership number, so that a later
+    # import of the same number keeps them out (respondents.privacy.erasure_key). Empty for an
+    # erasure by the retention rule, after which a re-import may add the number afresh.
+    erasure_key = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("member")

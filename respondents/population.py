@@ -1,9 +1,11 @@
 """Population counts of a register, the weighting targets: how many members (those who have not
-left) have each value of each variable, and each pair of values. Kept with the register at each
-import (`population_snapshot`) and read by the staff pages and the estimates."""
+left; erased ones from the register's tally of their profiles) have each value of each
+variable, and each pair of values. Kept with the register at each import (`population_snapshot`)
+and read by the staff pages and the estimates."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from itertools import combinations
@@ -28,6 +30,25 @@ def _count_by(members: QuerySet[Member], names: list[str]) -> dict[tuple[str, ..
         key = tuple("" if cell[c] is None else str(cell[c]) for c in columns)
         counts[key] = counts.get(key, 0) + cell["n"]  # a number 1 and a text "1" meet here
     return counts
+
+
+def _erased_cells(register: Register, names: list[str]) -> dict[tuple[str, ...], int]:
+    """The register's tally of erased members' profiles, per combination of `names`."""
+    cells: dict[tuple[str, ...], int] = {}
+    for profile, n in (register.erased_profiles or {}).items():
+        attributes = json.loads(profile)
+        key = tuple(str(attributes.get(name, "")) for name in names)
+        cells[key] = cells.get(key, 0) + int(n)
+    return cells
+
+
+def _merged(
+    a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]
+) -> dict[tuple[str, ...], int]:
+    merged = dict(a)
+    for key, n in b.items():
+        merged[key] = merged.get(key, 0) + n
+    return merged
 
 
 def _margin(cells: dict[tuple[str, ...], int], positions: list[int]) -> dict[tuple[str, ...], int]:
@@ -73,21 +94,32 @@ def register_population_counts(
     second for a million members and a few variables. Every variable beyond four costs a scan,
     and every pair too: for a wide register, ask for the variables needed, or pairs=False."""
     names = list(dict.fromkeys(variables))
-    members = Member.objects.filter(register=register).exclude(status=Member.Status.LEFT)
+    # Erased members are counted from the register's tally of their profiles, not their rows.
+    members = Member.objects.filter(register=register).exclude(
+        status__in=[Member.Status.LEFT, Member.Status.ERASED]
+    )
+    erased = _erased_cells(register, names)
     crossings = list(combinations(names, 2)) if pairs else []
     single: dict[str, dict[tuple[str, ...], int]] = {}
     crossed: dict[tuple[str, str], dict[tuple[str, ...], int]] = {}
     if not names:
-        total = members.count()
+        total = members.count() + sum(erased.values())
     elif len(names) <= ONE_QUERY_VARIABLES:
-        cells = _count_by(members, names)
+        cells = _merged(_count_by(members, names), erased)
         total = sum(cells.values())
         single = {n: _margin(cells, [i]) for i, n in enumerate(names)}
         crossed = {(a, b): _margin(cells, [names.index(a), names.index(b)]) for a, b in crossings}
     else:
-        total = members.count()
-        single = {n: _count_by(members, [n]) for n in names}
-        crossed = {(a, b): _count_by(members, [a, b]) for a, b in crossings}
+        total = members.count() + sum(erased.values())
+        single = {
+            n: _merged(_count_by(members, [n]), _margin(erased, [i])) for i, n in enumerate(names)
+        }
+        crossed = {
+            (a, b): _merged(
+                _count_by(members, [a, b]), _margin(erased, [names.index(a), names.index(b)])
+            )
+            for a, b in crossings
+        }
     return {
         "total": total,
         "variables": {

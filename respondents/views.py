@@ -16,10 +16,17 @@ from staff.access import admin_required, reach
 
 from .csvfiles import neutralised_row
 from .draws import DrawError, sample_draw, sample_plan
-from .forms import ALLOCATION_CHOICES, RegisterImportForm, SamplePlanForm
+from .forms import (
+    ALLOCATION_CHOICES,
+    MemberEraseForm,
+    MemberLookupForm,
+    RegisterImportForm,
+    SamplePlanForm,
+)
 from .import_jobs import import_job_create, import_job_progress
 from .models import ImportJob, Member, Register, SampleDraw
 from .population import register_population_counts
+from .privacy import member_erase, member_find
 from .tasks import import_job_queue
 
 
@@ -44,7 +51,9 @@ def register_list(request):
     rows = [
         {
             "register": r,
-            "members": r.members.exclude(status=Member.Status.LEFT).count(),
+            "members": r.members.exclude(
+                status__in=[Member.Status.LEFT, Member.Status.ERASED]
+            ).count(),
             "samples": r.draws.count(),
         }
         for r in registers
@@ -77,7 +86,67 @@ def register_detail(request, pk: int):
             "counted_at": parse_datetime(counts.get("counted_at", "")),
             "statuses": [(label, statuses.get(value, 0)) for value, label in Member.Status.choices],
             "draws": register.draws.all(),
+            "lookup": MemberLookupForm(),
         },
+    )
+
+
+@admin_required
+def register_members(request, pk: int):
+    """Permission: Admin. Find one member of the register by number or e-mail address."""
+    register = reach(request.user, Register, pk=pk)
+    form = MemberLookupForm(request.GET or None)
+    not_found = False
+    if form.is_bound and form.is_valid():
+        member = member_find(register=register, text=form.cleaned_data["q"])
+        if member is not None:
+            return redirect("member-detail", pk=member.pk)
+        not_found = True
+    return render(
+        request,
+        "respondents/member_lookup.html",
+        {"register": register, "form": form, "not_found": not_found},
+        status=404 if not_found else 400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@admin_required
+def member_detail(request, pk: int):
+    """Permission: Admin. One member: what the register holds, the samples they are in, and
+    the erasure and access-export actions."""
+    member = reach(request.user, Member.objects.select_related("register"), pk=pk)
+    samplings = member.samplings.select_related("draw").order_by("-draw__created_at")
+    return render(
+        request,
+        "respondents/member_detail.html",
+        {"member": member, "register": member.register, "samplings": samplings},
+    )
+
+
+@admin_required
+def member_erase_confirm(request, pk: int):
+    """Permission: Admin. "Radera personuppgifter": the admin types the membership number to
+    confirm; the erasure cannot be undone."""
+    member = reach(request.user, Member.objects.select_related("register"), pk=pk)
+    if member.status == Member.Status.ERASED:
+        messages.info(request, _("This member's personal data has already been erased."))
+        return redirect("member-detail", pk=member.pk)
+    form = MemberEraseForm(request.POST or None, expected=member.number)
+    if request.method == "POST" and form.is_valid():
+        member_erase(member=member, by=request.user)
+        messages.success(
+            request,
+            _(
+                "The member's personal data was erased. Their anonymous answers and the "
+                "samples' counts are kept."
+            ),
+        )
+        return redirect("register-detail", pk=member.register_id)
+    return render(
+        request,
+        "respondents/member_erase.html",
+        {"member": member, "register": member.register, "form": form},
+        status=400 if form.is_bound else 200,
     )
 
 

@@ -87,6 +87,15 @@ def _sample_counts(poll: Poll, variables: Sequence[str]) -> list[Counter[str]]:
     for cell in cells:
         for i, column in enumerate(columns):
             counters[i][attribute_text(cell[column])] += cell["n"]
+    # Invited members since erased: their rows say nothing now, the poll's tally says what they
+    # were (polls.privacy); they are counted there instead of under "no value".
+    erased = poll.erased_invited or {}
+    for i, name in enumerate(variables):
+        for value, n in erased.get(name, {}).items():
+            counters[i][""] -= n
+            counters[i][value] += n
+        if counters[i][""] <= 0:
+            del counters[i][""]
     return counters
 
 

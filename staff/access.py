@@ -50,6 +50,7 @@ RULES: dict[str, tuple[str, ...]] = {
     # Exports: aggregates for both roles; the views refuse row-level ones (microdata) to editors.
     "results.ExportJob": POLL_ROLES,
     "respondents.Register": PERSONAL_DATA_ROLES,
+    "respondents.Member": PERSONAL_DATA_ROLES,
     "respondents.ImportJob": PERSONAL_DATA_ROLES,
     "respondents.SampleDraw": PERSONAL_DATA_ROLES,
 }

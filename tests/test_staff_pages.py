@@ -25,11 +25,12 @@ STAFF_PAGES = [name for name, expected in EXPECTED.items() if expected["anonymou
 # Files, not pages; and the studio's test mode, which shows the member's page as members see it
 # (inside the preview's frame, tests/test_studio.py); a result page's preview, which is the
 # public page exactly as the public will see it (tests/test_result_pages.py); the field page's
-# figures, a fragment that htmx swaps into that page.
+# figures, a fragment that htmx swaps into that page. A member's access export as JSON.
 DOWNLOADS = {
     "export-download",
     "sample-csv",
     "audit-trail-csv",
+    "member-data-json",
     "studio-export",
     "studio-test",
     "result-page-preview",

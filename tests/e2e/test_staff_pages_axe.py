@@ -43,6 +43,7 @@ def world(db):
 
 def pages(world):
     poll, register, draw = world["poll"], world["register"], world["draw"]
+    member = register.members.order_by("pk").first()
     return {
         "staff home": "/staff/",
         "studio list": "/staff/studio/",
@@ -53,6 +54,10 @@ def pages(world):
         "register": f"/staff/registers/{register.pk}/",
         "sample planner": f"/staff/registers/{register.pk}/samples/new/",
         "sample": f"/staff/samples/{draw.pk}/",
+        "member lookup": f"/staff/registers/{register.pk}/members/",
+        "member": f"/staff/members/{member.pk}/",
+        "member erasure": f"/staff/members/{member.pk}/erase/",
+        "everything held about a member": f"/staff/members/{member.pk}/data/",
         "coding": "/staff/coding/",
         "coding of a poll": f"/staff/polls/{poll.slug}/coding/",
         "audit trail": "/staff/audit/",
