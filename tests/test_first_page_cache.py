@@ -153,3 +153,109 @@ def test_each_member_gets_their_own_thank_you_page_with_the_latest_results_link(
     thanks = submit_first_page(third, question)
     assert 'href="/r/arbetsmiljo-2026/"' in thanks
     assert Response.objects.filter(poll=poll).count() == 3
+
+
+def three_page_poll():
+    """Page 1 asks whether the member works in social services; page 2 has a follow-up shown
+    only to those who do, and a question for everyone; page 3 one more."""
+    from tests.factories import SectionFactory
+
+    poll = PollFactory(title_sv="Socialtjänsten 2026")
+    pages = [SectionFactory(poll=poll, order=n) for n in (1, 2, 3)]
+
+    def single(section, code, text, labels, **extra):
+        question = QuestionFactory(
+            poll=poll, section=section, code=code, kind=Question.Kind.SINGLE, text_sv=text, **extra
+        )
+        for i, label in enumerate(labels):
+            OptionFactory(question=question, order=i, code=f"{code}o{i}", label_sv=label)
+        return question
+
+    social = single(pages[0], "q1", "Arbetar du inom socialtjänsten?", ["Ja", "Nej"])
+    follow_up = single(
+        pages[1],
+        "q2",
+        "Hur ofta hinner du med dokumentationen?",
+        ["Alltid", "Sällan"],
+        condition_question=social,
+    )
+    follow_up.condition_options.set([social.options.get(code="q1o0")])
+    everyone = single(pages[1], "q3", "Skulle du rekommendera yrket?", ["Ja", "Nej"], order=2)
+    last = single(pages[2], "q4", "Hur länge har du arbetat?", ["<5 år", "5 år eller mer"])
+    return poll, social, follow_up, everyone, last
+
+
+def next_page(client, token, html, answers):
+    response = client.post(
+        reverse("answer", args=[token]),
+        {
+            "csrfmiddlewaretoken": CSRF.search(html).group(1),
+            "page": re.search(r'name="page" value="(\d+)"', html).group(1),
+            "action": "next",
+            **answers,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client.get(reverse("answer", args=[token])).content.decode()
+
+
+def test_a_later_page_is_drawn_once_for_members_whose_answers_show_the_same_questions():
+    from polls.answering import page_cache
+
+    poll, social, follow_up, everyone, _last = three_page_poll()
+    yes, no = (social.options.get(code=c).pk for c in ("q1o0", "q1o1"))
+    members = [invitation_with_token(poll)[1] for _ in range(3)]
+    pages = {}
+    for token, choice in zip(members, (yes, yes, no)):
+        client, html = open_link(token)
+        pages[token] = (client, next_page(client, token, html, {f"q{social.pk}": choice}))
+
+    (first, (_, first_html)), (second, (client, second_html)), (third, (_, third_html)) = (
+        pages.items()
+    )
+    strip = lambda html, token: CSRF.sub("", html).replace(token, "TOKEN")  # noqa: E731
+    # Two who said yes: the same page (from the cache for the second), each with their link.
+    assert strip(first_html, first) == strip(second_html, second)
+    assert second in second_html and first not in second_html
+    assert "dokumentationen" in second_html and "2 av 3" in second_html
+    # Who said no does not get the follow-up.
+    assert "dokumentationen" not in third_html
+    cached = [key for key in page_cache._cache if key[1] == "page"]
+    assert len(cached) == 2  # one per set of shown questions
+
+    # The page's CSRF token works: the second member goes on and submits.
+    html = next_page(
+        client,
+        second,
+        second_html,
+        {
+            f"q{follow_up.pk}": follow_up.options.first().pk,
+            f"q{everyone.pk}": everyone.options.first().pk,
+        },
+    )
+    assert "Hur länge har du arbetat?" in html
+
+
+def test_a_later_page_with_the_members_own_answers_is_drawn_for_them():
+    poll, social, _follow_up, everyone, _last = three_page_poll()
+    token = invitation_with_token(poll)[1]
+    client, html = open_link(token)
+    page_two = next_page(client, token, html, {f"q{social.pk}": social.options.first().pk})
+    chosen = everyone.options.get(code="q3o1")
+    # The member answers on page two, goes back, and returns: their answer is on the page.
+    client.post(
+        reverse("answer", args=[token]),
+        {
+            "csrfmiddlewaretoken": CSRF.search(page_two).group(1),
+            "page": re.search(r'name="page" value="(\d+)"', page_two).group(1),
+            "action": "back",
+            f"q{everyone.pk}": chosen.pk,
+        },
+    )
+    html = client.get(reverse("answer", args=[token])).content.decode()
+    again = next_page(client, token, html, {f"q{social.pk}": social.options.first().pk})
+    assert re.search(rf'value="{chosen.pk}"[^>]*checked', again)
+    other = invitation_with_token(poll)[1]
+    other_client, other_html = open_link(other)
+    fresh = next_page(other_client, other, other_html, {f"q{social.pk}": social.options.first().pk})
+    assert not re.search(rf'value="{chosen.pk}"[^>]*checked', fresh)

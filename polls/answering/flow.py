@@ -109,6 +109,32 @@ def _first_page_key(progress: Progress, pages: Sequence[Page]) -> Any:
     )
 
 
+def _later_page_key(progress: Progress, sheet: AnswerSheet, page: Page) -> Any:
+    """The key of a page the member has typed nothing on yet (they have just pressed Next), or
+    None: the page shows their own values. Such a page is drawn from the questionnaire, which
+    of its questions the earlier answers show (the page's numbering and Back/Submit follow
+    from the same set) and, when a question on it shuffles, the member's seed."""
+    poll = progress.poll
+    stamp = questionnaire_stamp(poll)
+    if not stamp or not progress.cache_token:
+        return None
+    if any(name in sheet.data for name in sheet.field_names(page)):
+        return None
+    shuffles = any(q.randomize_options and KINDS[q.kind].shuffles for q in page.questions)
+    return page_cache.page_key(
+        "page",
+        poll.pk,
+        stamp,
+        poll.title,
+        poll.intro,
+        poll.organisation,
+        poll.contact_email,
+        page.index,
+        frozenset(sheet.visible_ids()),
+        progress.seed if shuffles else None,
+    )
+
+
 def _thanks_page(request: HttpRequest, progress: Progress) -> HttpResponse:
     poll = progress.poll
 
@@ -172,9 +198,19 @@ def _current_page(
     data: dict[str, list[str]] | None = None,
     current_index: int = 0,
 ) -> HttpResponse:
-    """The page the member is on, as a GET shows it."""
+    """The page the member is on, as a GET shows it: from the process's cache when it holds
+    nothing of the member's but their link (`_later_page_key`)."""
     sheet = AnswerSheet(pages, data=data or {}, seed=progress.seed)
-    return _page(request, progress, sheet, sheet.form(sheet.page(current_index)))
+    page = sheet.page(current_index)
+    key = _later_page_key(progress, sheet, page) if data else None
+    if key is not None and page_cache.cacheable(request):
+        return page_cache.member_page(
+            request,
+            key=key,
+            token=progress.cache_token,
+            render=lambda: _page(request, progress, sheet, sheet.form(page)),
+        )
+    return _page(request, progress, sheet, sheet.form(page))
 
 
 def _posted_page(request: HttpRequest, sheet: AnswerSheet, current: Page) -> Page:

@@ -1,5 +1,6 @@
-"""The first page of a poll as a member without a draft meets it, and the thank-you page after
-the submit, rendered once per process.
+"""The first page of a poll as a member without a draft meets it, each later page as a member
+meets it after Next (nothing typed on it yet), and the thank-you page after the submit,
+rendered once per process.
 
 At 08:00 most requests of a poll are members opening their link for the first time: no draft,
 page one, nothing typed. That page is the same for all of them but for three things: their token
@@ -8,7 +9,10 @@ on it shuffles its options, the order that the member's seed gives. Rendering it
 their inputs, the base template) was most of a GET's CPU (bench/RESULTS.md, issue #14), so each
 process keeps the rendered page with the member's parts cut out and puts them back per request.
 
-The key holds everything else the page is drawn from: the poll and its questionnaire stamp
+A later page's key adds the page and which questions the member's earlier answers show
+(`polls.answering.flow._later_page_key`): its numbering and buttons follow from that set, and
+a page holding any of the member's own values is never taken from the cache. The key holds
+everything else the page is drawn from: the poll and its questionnaire stamp
 (`polls.answering.questionnaires`: any edit of a question, option, statement or condition
 changes it), the poll's own texts as the member's language shows them, the language, and the
 member's seed when the page shuffles. A request that could draw anything else (a query string,
