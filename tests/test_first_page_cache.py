@@ -206,7 +206,7 @@ def test_a_later_page_is_drawn_once_for_members_whose_answers_show_the_same_ques
     yes, no = (social.options.get(code=c).pk for c in ("q1o0", "q1o1"))
     members = [invitation_with_token(poll)[1] for _ in range(3)]
     pages = {}
-    for token, choice in zip(members, (yes, yes, no)):
+    for token, choice in zip(members, (yes, yes, no), strict=True):
         client, html = open_link(token)
         pages[token] = (client, next_page(client, token, html, {f"q{social.pk}": choice}))
 
