@@ -210,7 +210,7 @@ def test_a_later_page_is_drawn_once_for_members_whose_answers_show_the_same_ques
         client, html = open_link(token)
         pages[token] = (client, next_page(client, token, html, {f"q{social.pk}": choice}))
 
-    (first, (_, first_html)), (second, (client, second_html)), (third, (_, third_html)) = (
+    (first, (_, first_html)), (second, (client, second_html)), (_third, (_, third_html)) = (
         pages.items()
     )
     strip = lambda html, token: CSRF.sub("", html).replace(token, "TOKEN")  # noqa: E731
