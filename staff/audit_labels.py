@@ -20,6 +20,9 @@ ACTION_GROUPS: dict[str, tuple[Promise, dict[str, Promise]]] = {
         {
             "members.import": _("Member register imported"),
             "sample.draw": _("Sample drawn"),
+            "member.erase": _("Member's personal data erased"),
+            "member.access_export": _("Member's data exported (access request)"),
+            "retention.apply": _("Personal data erased after the retention period"),
         },
     ),
     "fieldwork": (
@@ -51,6 +54,14 @@ ACTION_GROUPS: dict[str, tuple[Promise, dict[str, Promise]]] = {
             "page.schedule": _("Result page scheduled"),
             "page.unschedule": _("Result page schedule cancelled"),
             "page.schedule_failed": _("Scheduled publishing refused"),
+        },
+    ),
+    "accounts": (
+        _("Staff accounts"),
+        {
+            "role.change": _("Role or account status changed"),
+            "two_factor.confirm": _("Two-factor verification turned on"),
+            "two_factor.remove": _("Two-factor verification turned off"),
         },
     ),
     "exports": (
