@@ -13,7 +13,6 @@ from tests.factories import staff_user
 PASSWORD = "medlemsrost-audit-12"
 
 
-
 @pytest.fixture(autouse=True)
 def _cast_without_role_entries(monkeypatch):
     """The staff accounts the story starts with are made without `role.change` entries (those
