@@ -151,3 +151,40 @@ class ForgivingRedisCache(RedisCache):
         except UNAVAILABLE as error:
             self._unavailable("clear", error)
             return False
+
+
+class CounterCache(ForgivingRedisCache):
+    """The rate limits' cache (RATELIMIT_USE_CACHE): the same Redis, one round trip per count.
+
+    django-ratelimit counts with `add(key, 1)` and, when the key was there already, `incr(key)`:
+    two round trips on every member request, of which the `add` only tells what this process
+    mostly knows already, since a counter's key names its window and lives until the window
+    ends. So each process remembers the counters it has seen until their expiry and answers
+    `add` for them without asking Redis; should a counter vanish early (Redis restarted),
+    `incr` says so and the next `add` asks again. Not for locks or anything that is deleted:
+    only counters go through this cache."""
+
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._exists_until: dict[str, float] = {}
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        name = self.make_key(key, version=version)
+        now = time.monotonic()
+        if self._exists_until.get(name, 0.0) > now:
+            return False
+        added = super().add(key, value, timeout, version)
+        if len(self._exists_until) >= self.MAX_REMEMBERED:
+            self._exists_until = {k: t for k, t in self._exists_until.items() if t > now}
+        seconds = self.get_backend_timeout(timeout)
+        self._exists_until[name] = now + (seconds if seconds is not None else 60.0)
+        return added
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except ValueError:
+            self._exists_until.pop(self.make_key(key, version=version), None)
+            raise

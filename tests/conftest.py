@@ -85,6 +85,7 @@ def _celery_eager_and_private_cache(settings: Any) -> Iterator[None]:
             "LOCATION": f"test-{uuid.uuid4().hex}",
         }
     }
+    settings.RATELIMIT_USE_CACHE = "default"
     with services.celery_config(app, task_always_eager=True, task_eager_propagates=True):
         yield
 

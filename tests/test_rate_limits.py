@@ -162,3 +162,49 @@ def test_on_redis_a_counter_goes_up_in_one_round_trip_and_keeps_its_expiry(setti
         with pytest.raises(ValueError):
             cache.incr("ip:2")
         cache.delete("ip:1")
+
+
+@pytest.mark.usefixtures("needs_redis")
+def test_the_counters_count_every_request_in_one_round_trip_and_survive_a_redis_restart(settings):
+    """config.cache.CounterCache, the rate limits' cache on Redis: after a counter's first
+    request each request costs one round trip (django-ratelimit's `add` is answered from the
+    process's memory), the count is exact, and a counter that vanished (Redis restarted) is
+    counted again from one."""
+    import uuid
+
+    from django.test import RequestFactory
+    from django.test.utils import override_settings as override
+    from django_ratelimit.core import get_usage
+
+    with override(
+        CACHES={
+            "counters": {
+                "BACKEND": "config.cache.CounterCache",
+                "LOCATION": settings.REDIS_URL,
+                "KEY_PREFIX": f"test-counters-{uuid.uuid4().hex[:8]}",
+            }
+        },
+        RATELIMIT_USE_CACHE="counters",
+    ):
+        cache = caches["counters"]
+        client = cache._cache.get_client(write=True)
+        request = RequestFactory().get("/s/x/", REMOTE_ADDR="198.51.100.7")
+
+        def count() -> int | None:
+            usage = get_usage(request, group="member-ip", key="ip", rate="100/m", increment=True)
+            return usage["count"] if usage else None  # None: not counted, so not limited
+
+        assert count() == 1
+        calls = []
+        original = client.execute_command
+        client.execute_command = lambda *args, **kw: calls.append(args[0]) or original(*args, **kw)
+        try:
+            assert [count() for _ in range(5)] == [2, 3, 4, 5, 6]
+        finally:
+            del client.execute_command
+        assert calls == ["EVALSHA"] * 5
+
+        for key in client.scan_iter(match=f"{cache.key_prefix}*"):
+            client.delete(key)  # as if Redis had restarted empty
+        assert count() is None  # finds the counter gone (and limits nobody) ...
+        assert count() == 1  # ... and starts it again
