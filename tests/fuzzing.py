@@ -14,7 +14,10 @@ the fix.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.db import transaction
 from hypothesis import HealthCheck, settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -39,3 +42,12 @@ def fuzz_settings(scale: float = 1.0) -> settings:
             HealthCheck.filter_too_much,
         ],
     )
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """One example's writes, undone at its end (a savepoint in the test's transaction), so that
+    the examples are independent of each other and a failure replays alone."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
