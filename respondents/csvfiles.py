@@ -79,7 +79,16 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of a CSV export and the name of its encoding.
 
     UTF-8 (with or without BOM) first, then Windows-1252 when every byte is defined there, and
-    only then charset-normalizer: plain Windows-1252 must never come out as something exotic."""
+    only then charset-normalizer: plain Windows-1252 must never come out as something exotic.
+    A text with a NUL character (a UTF-16 file holding one, or a NUL past the binary check's
+    sample) is no export either: PostgreSQL could store none of it."""
+    text, encoding = _decode(data)
+    if "\x00" in text:
+        raise not_csv_or_xlsx()
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "UTF-16"

@@ -1,12 +1,17 @@
 """Inputs the fuzzers (tests/test_fuzz_*.py) found to break something, each as the user met it:
 a clear answer, never a 500, nothing half written."""
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from polls.models import Draft, Invitation
+from polls.models import Draft, Invitation, Response
+from respondents.models import Member
 from tests.factories import every_kind_poll, invitation_with_token
+from tests.test_import_responses import HEADER, make_poll
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +48,37 @@ def test_a_nul_character_in_a_members_text_is_dropped_not_a_server_error():
     second = client.post(url, {"page": "1", "action": "next", field(poll, "nojd"): "\x00"})
     assert second.status_code == 400
     assert Invitation.objects.get(pk=invitation.pk).status != Invitation.Status.COMPLETED
+
+
+def run(command: str, tmp_path, data: bytes, **options) -> str:
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    with pytest.raises(CommandError) as refused:
+        call_command(command, path, stdout=io.StringIO(), stderr=io.StringIO(), **options)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Medlemsnummer;E-post;Region\n1001;a@example.org;Sk\x00ne\n".encode("utf-16"),
+        (
+            "Medlemsnummer;E-post;Region\n" + "1001;a@example.org;Skåne\n" * 3000 + "1\x00;;\n"
+        ).encode(),
+    ],
+    ids=["utf-16", "after-64-kB"],
+)
+def test_a_register_export_with_a_nul_character_is_refused_not_a_crash(tmp_path, data):
+    """A NUL decoded from UTF-16, or one beyond the first 64 kB that the binary check reads,
+    reached PostgreSQL and the import died with a DataError."""
+    message = run("import_members", tmp_path, data, register="Medlemmar")
+    assert "inte en CSV- eller XLSX-fil" in message
+    assert not Member.objects.exists()
+
+
+def test_a_response_file_with_a_nul_character_is_refused_not_a_crash(tmp_path):
+    poll = make_poll(slug="enkat")
+    data = f"{HEADER}\nKommun;No\x00rd;;ja;;;;;;;Text\x00 med nul\n".encode("utf-16")
+    message = run("import_responses", tmp_path, data, poll="enkat")
+    assert "Nothing was imported" in message
+    assert not Response.objects.filter(poll=poll).exists()
