@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import TypeVar
 
@@ -148,10 +149,14 @@ def sniff_delimiter(text: str, delimiters: Sequence[str] = DELIMITERS) -> str:
 def delimiter_naming(text: str, known: Collection[str], delimiters: Sequence[str]) -> str:
     """The delimiter that makes the most of the first line's names known columns (for files
     whose columns are known in advance, such as a poll's question codes)."""
-    first = text.split("\n", 1)[0]
+    # The first line whatever ends it: a lone "\r" (old Mac exports) in a line made csv fail.
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
 
     def score(delimiter: str) -> tuple[int, int]:
-        names = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            names = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            return 0, 0
         return sum(name.strip() in known for name in names), len(names)
 
     return max(delimiters, key=score)

@@ -82,3 +82,15 @@ def test_a_response_file_with_a_nul_character_is_refused_not_a_crash(tmp_path):
     message = run("import_responses", tmp_path, data, poll="enkat")
     assert "Nothing was imported" in message
     assert not Response.objects.filter(poll=poll).exists()
+
+
+def test_a_response_file_with_old_mac_line_endings_is_read_not_a_crash(tmp_path):
+    """Lines ended by a lone carriage return (Excel for old Macs): choosing the delimiter read
+    the whole file as one line and csv raised "new-line character seen in unquoted field"."""
+    poll = make_poll(slug="enkat")
+    path = tmp_path / "export.csv"
+    path.write_bytes(f"{HEADER}\rKommun;Nord;2026-09-01;ja;;4;;;;;\r".encode())
+    out = io.StringIO()
+    call_command("import_responses", path, poll="enkat", stdout=out, stderr=io.StringIO())
+    assert "Imported 1 responses" in out.getvalue()
+    assert Response.objects.filter(poll=poll).count() == 1
