@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ cells = st.one_of(
             "not-an-address",
             "Skåne",
             "Kommun",
-            "=HYPERLINK(\"http://x\",\"y\")",
+            '=HYPERLINK("http://x","y")',
             "+46701234567",
             "-1",
             "@SUM(1)",
@@ -58,11 +59,38 @@ cells = st.one_of(
 )
 
 
+sheet_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(9999, 1, 1)),  # noqa: DTZ001
+    st.dates(min_value=date(1900, 3, 1)),
+    st.times(),
+    st.sampled_from(["=1+1", "=A1", "Skåne", "1001"]),
+)
+
+
+def xlsx_of(header: list[str], rows: list[list[Any]], extra: list[Any]) -> bytes:
+    """The rows as the first sheet of a workbook, with typed cells (numbers, dates, formulas)
+    mixed in; characters a workbook cannot hold are left out."""
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in [header, *rows, extra]:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 @st.composite
 def csv_files(draw: Any, headers: st.SearchStrategy[list[str]]) -> bytes:
     """A CSV export as some program might write it: a header, ragged rows, any quoting and
-    delimiter, an encoding (with or without BOM), line endings; sometimes cut short, or random
-    bytes instead."""
+    delimiter, an encoding (with or without BOM), line endings; sometimes cut short, an XLSX
+    workbook of the same rows, or random bytes instead."""
     if draw(st.integers(0, 9)) == 0:
         return draw(st.binary(max_size=3000))
     header = draw(headers)
@@ -72,6 +100,8 @@ def csv_files(draw: Any, headers: st.SearchStrategy[list[str]]) -> bytes:
             max_size=12,
         )
     )
+    if draw(st.integers(0, 4)) == 0:
+        return xlsx_of(header, rows, draw(st.lists(sheet_values, max_size=6)))
     buffer = io.StringIO()
     writer = csv.writer(
         buffer,

@@ -26,7 +26,7 @@ from polls.answering.questionnaires import questionnaire, questionnaire_stamp
 from polls.answering.responses import poll_pages
 from polls.answering.sheet import AnswerSheet
 from polls.fieldwork.sending import opt_out_url
-from polls.models import Answer, Draft, Invitation, Response
+from polls.models import Answer, Draft, Invitation, Poll, Response
 from respondents.models import ImportJob, Member, Register
 from tests.factories import (
     every_kind_poll,
@@ -272,6 +272,11 @@ def test_the_studios_question_forms_take_any_text(data, editor, member_poll):
                 [
                     f"/staff/studio/{poll.slug}/questions/new/",
                     f"/staff/studio/{poll.slug}/questions/{question.pk}/",
+                    f"/staff/studio/{poll.slug}/questions/{question.pk}/",
+                    f"/staff/studio/{poll.slug}/edit/",
+                    f"/staff/studio/{poll.slug}/sections/new/",
+                    "/staff/studio/new/",
+                    f"/staff/polls/{poll.slug}/email/",
                 ]
             ),
             "url",
@@ -314,3 +319,45 @@ def test_the_register_upload_takes_any_file_and_text(
             if job.status == ImportJob.Status.FAILED:
                 assert Member.objects.count() == members_before
         assert Register.objects.filter(name="").count() == 0
+
+
+def mutated(draw: Any, value: Any, depth: int = 0) -> Any:
+    """`value` (parsed JSON) with a few of its parts replaced, removed or retyped."""
+    if draw(st.integers(0, 5)) == 0 or depth > 6:
+        return draw(json_values)
+    if isinstance(value, dict):
+        keys = list(value)
+        out = dict(value)
+        for key in draw(st.lists(st.sampled_from(keys), max_size=2)) if keys else []:
+            if draw(st.booleans()):
+                out.pop(key, None)
+            else:
+                out[key] = mutated(draw, value[key], depth + 1)
+        return out
+    if isinstance(value, list) and value:
+        out = list(value)
+        index = draw(st.integers(0, len(value) - 1))
+        out[index] = mutated(draw, value[index], depth + 1)
+        return out
+    return value
+
+
+@given(data=st.data())
+@fuzz_settings()
+def test_the_questionnaire_import_takes_any_file(data, editor, member_poll):
+    with rolled_back():
+        exported = json.loads(editor.get(f"/staff/studio/{member_poll.slug}/export.json").content)
+        kind = data.draw(st.sampled_from(["mutated", "mutated", "json", "bytes"]), "kind")
+        if kind == "mutated":
+            content = json.dumps(mutated(data.draw, exported)).encode()
+        elif kind == "json":
+            content = json.dumps(data.draw(json_values)).encode()
+        else:
+            content = data.draw(st.binary(max_size=500))
+        slug = data.draw(st.one_of(st.just(""), st.just("ny-enkat"), values), "slug")
+        polls_before = Poll.objects.count()
+        upload = SimpleUploadedFile("enkat.json", content, content_type="application/json")
+        response = editor.post("/staff/studio/import/", {"file": upload, "slug": slug})
+        assert_no_server_error(response)
+        if response.status_code != 302:
+            assert Poll.objects.count() == polls_before, "a refused questionnaire left a poll"
