@@ -35,6 +35,7 @@ from tests.factories import (
     staff_user,
 )
 from tests.fuzzing import fuzz_settings, rolled_back
+from tests.test_weighted_results import seeded_poll
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +362,84 @@ def test_the_questionnaire_import_takes_any_file(data, editor, member_poll):
         assert_no_server_error(response)
         if response.status_code != 302:
             assert Poll.objects.count() == polls_before, "a refused questionnaire left a poll"
+
+
+# --- staff pages that read their query ---------------------------------------------------------
+
+QUERY_KEYS = [
+    "by",
+    "weights",
+    "weight_by",
+    "ci",
+    "level",
+    "ci_df",
+    "dont_know",
+    "dont_know_q",
+    "since",
+    "q",
+    "only",
+    "page",
+    "section",
+    "width",
+    "restart",
+    "previous",
+    "format",
+]
+QUERY_VALUES = [
+    "sektor",
+    "region",
+    "sektor,region",
+    "rake",
+    "poststrat",
+    "none",
+    "wilson",
+    "logit",
+    "t",
+    "0.95",
+    "1",
+    "0",
+    "include",
+    "exclude",
+    "enig:exclude",
+    "desktop",
+    "all",
+    "uncoded",
+]
+
+
+@given(data=st.data())
+@fuzz_settings()
+def test_the_staff_pages_take_any_query(data, client, settings):
+    """The dashboard, trends, analysis, exports, coding, studio preview and test mode with
+    whatever query string: a 400 or the page, never a 500 (htmx requests too)."""
+    with rolled_back():
+        seeded = seeded_poll(cells={("Kommun", "Nord"): 6, ("Stat", "Syd"): 4}, series="serie")
+        poll = seeded.poll
+        client.force_login(staff_user("Admin"))
+        text = seeded.questions["kommentar"].pk
+        url = data.draw(
+            st.sampled_from(
+                [
+                    f"/staff/polls/{poll.slug}/results/",
+                    f"/staff/polls/{poll.slug}/results/",
+                    f"/staff/polls/{poll.slug}/trends/",
+                    f"/staff/polls/{poll.slug}/results/analysis/",
+                    f"/staff/polls/{poll.slug}/exports/",
+                    f"/staff/polls/{poll.slug}/exports/codebook/",
+                    f"/staff/polls/{poll.slug}/coding/",
+                    f"/staff/polls/{poll.slug}/coding/{text}/",
+                    f"/staff/polls/{poll.slug}/pages/",
+                    f"/staff/polls/{poll.slug}/field/",
+                    f"/staff/studio/{poll.slug}/preview/",
+                    f"/staff/studio/{poll.slug}/test/",
+                    f"/staff/studio/{poll.slug}/waves/",
+                    "/staff/registers/",
+                ]
+            ),
+            "url",
+        )
+        keys = st.one_of(st.sampled_from(QUERY_KEYS), junk_keys)
+        pairs = data.draw(pairs_of(keys, st.one_of(st.sampled_from(QUERY_VALUES), values)))
+        headers = {"HTTP_HX_REQUEST": "true"} if data.draw(st.booleans(), "htmx") else {}
+        response = client.get(f"{url}?{body_of(pairs)}", **headers)
+        assert_no_server_error(response)
