@@ -28,6 +28,7 @@ from polls.answering.sheet import AnswerSheet
 from polls.fieldwork.sending import opt_out_url
 from polls.models import Answer, Draft, Invitation, Poll, Response
 from respondents.models import ImportJob, Member, Register
+from results.models import ResultBlock, ResultPage
 from tests.factories import (
     every_kind_poll,
     invitation_with_token,
@@ -443,3 +444,44 @@ def test_the_staff_pages_take_any_query(data, client, settings):
         headers = {"HTTP_HX_REQUEST": "true"} if data.draw(st.booleans(), "htmx") else {}
         response = client.get(f"{url}?{body_of(pairs)}", **headers)
         assert_no_server_error(response)
+
+
+@given(data=st.data())
+@fuzz_settings()
+def test_the_staff_forms_of_a_poll_with_responses_take_any_post(data, client):
+    """Each form on the dashboard's neighbours (result pages and their editor, coding, the
+    sample planner, field work, the e-mail): the page's own names and values, or junk, posted
+    to the form's own address. A 4xx or a redirect, never a 500."""
+    with rolled_back():
+        seeded = seeded_poll(cells={("Kommun", "Nord"): 6, ("Stat", "Syd"): 4})
+        poll = seeded.poll
+        page = ResultPage.objects.create(poll=poll, slug="sida", title="Sida", lead="", body="")
+        ResultBlock.objects.create(
+            page=page, order=0, kind="chart", question=seeded.questions["enig"]
+        )
+        client.force_login(staff_user("Admin"))
+        text = seeded.questions["kommentar"].pk
+        url = data.draw(
+            st.sampled_from(
+                [
+                    f"/staff/polls/{poll.slug}/pages/",
+                    f"/staff/polls/{poll.slug}/pages/{page.pk}/",
+                    f"/staff/polls/{poll.slug}/coding/{text}/",
+                    f"/staff/polls/{poll.slug}/results/analysis/",
+                    f"/staff/polls/{poll.slug}/field/",
+                    f"/staff/polls/{poll.slug}/email/",
+                    f"/staff/registers/{poll.register_id}/samples/new/",
+                    f"/staff/studio/{poll.slug}/waves/",
+                ]
+            ),
+            "url",
+        )
+        shown = client.get(url)
+        assert_no_server_error(shown)
+        html = shown.content.decode()
+        actions = [unescape(a) for a in re.findall(r'<form[^>]*action="([^"]+)"', html)]
+        target = data.draw(st.sampled_from([url, *[a for a in actions if a.startswith("/")]]))
+        keys = st.one_of(st.sampled_from(names_in(html) or ["x"]), junk_keys)
+        vals = st.one_of(st.sampled_from(values_in(html) or [""]), values)
+        pairs = data.draw(pairs_of(keys, vals), "pairs")
+        assert_no_server_error(client.generic("POST", target, body_of(pairs), FORM))
