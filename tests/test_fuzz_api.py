@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -17,6 +18,8 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
+from hypothesis import given
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
@@ -26,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 from polls.models import Poll
 from results.publishing import page_publish
 from tests.factories import staff_user
-from tests.fuzzing import fuzz_settings
+from tests.fuzzing import fuzz_settings, rolled_back
+from tests.test_fuzz_member_forms import QUERY_KEYS, body_of, junk_keys, pairs_of, values
 from tests.test_result_pages import page, poll  # noqa: F401  (the fixtures)
 
 application = get_wsgi_application()
@@ -83,3 +87,34 @@ def test_an_admin_never_meets_a_server_error(case: Any, client: Any, seeded: Any
 def test_an_editor_never_meets_a_server_error(case: Any, client: Any, seeded: Any) -> None:
     response = call_and_check(case, session_cookie(client, "Editor"), known=True)
     assert response.status_code < 500
+
+
+@given(data=st.data())
+@fuzz_settings(scale=0.5)
+@pytest.mark.django_db
+def test_the_public_result_page_takes_any_address_and_query(data, client, page):  # noqa: F811
+    """A published page, its versions, embeds, chart images and JSON, with made-up numbers,
+    suffixes and queries: the page or a 404, never a 500."""
+    with rolled_back():
+        page_publish(page=page)
+        suffix = data.draw(
+            st.one_of(
+                st.sampled_from(
+                    ["", "v1/", "v2/", "v0/", "data.json", "v1/data.json", "embed/1/", "embed/9/"]
+                ),
+                st.builds(
+                    "v{}/chart-{}-{}.{}.png".format,
+                    st.integers(-1, 3),
+                    st.integers(-1, 4),
+                    st.integers(-1, 3),
+                    st.sampled_from(["sv", "en", "xx"]),
+                ),
+                st.text(max_size=30).filter(lambda t: "?" not in t and "#" not in t),
+            ),
+            "suffix",
+        )
+        pairs = data.draw(
+            pairs_of(st.one_of(st.sampled_from(QUERY_KEYS), junk_keys), values), "query"
+        )
+        response = client.get(f"/r/verklighetsforankring/{quote(suffix)}?{body_of(pairs)}")
+        assert response.status_code < 500, response.content[:2000]
