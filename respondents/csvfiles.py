@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Collection, Iterator, Sequence
 
 from charset_normalizer import from_bytes
@@ -62,7 +63,16 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of a CSV export and the name of its encoding.
 
     UTF-8 (with or without BOM) first, then Windows-1252 when every byte is defined there, and
-    only then charset-normalizer: plain Windows-1252 must never come out as something exotic."""
+    only then charset-normalizer: plain Windows-1252 must never come out as something exotic.
+    A text with a NUL character (a UTF-16 file holding one, or a NUL past the binary check's
+    sample) is no export either: PostgreSQL could store none of it."""
+    text, encoding = _decode(data)
+    if "\x00" in text:
+        raise not_csv_or_xlsx()
+    return text, encoding
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "UTF-16"
@@ -122,10 +132,14 @@ def sniff_delimiter(text: str, delimiters: Sequence[str] = DELIMITERS) -> str:
 def delimiter_naming(text: str, known: Collection[str], delimiters: Sequence[str]) -> str:
     """The delimiter that makes the most of the first line's names known columns (for files
     whose columns are known in advance, such as a poll's question codes)."""
-    first = text.split("\n", 1)[0]
+    # The first line whatever ends it: a lone "\r" (old Mac exports) in a line made csv fail.
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
 
     def score(delimiter: str) -> tuple[int, int]:
-        names = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            names = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:
+            return 0, 0
         return sum(name.strip() in known for name in names), len(names)
 
     return max(delimiters, key=score)

@@ -94,11 +94,13 @@ class AnswerSheet:
         return [name for q in page.questions for name in self.inputs[q.pk].field_names]
 
     def update(self, page: Page, posted) -> None:
-        """Take the page's values from a POST (a QueryDict or a dict of lists)."""
+        """Take the page's values from a POST (a QueryDict or a dict of lists). NUL characters
+        are dropped: no one types them, and PostgreSQL stores them in no text or JSON."""
         self._visible, self._rows = None, {}
         for name in self.field_names(page):
             values = posted.getlist(name) if hasattr(posted, "getlist") else posted.get(name, [])
-            values = [str(v)[:MAX_VALUE_LENGTH] for v in values if v != ""]
+            values = [str(v).replace("\x00", "")[:MAX_VALUE_LENGTH] for v in values]
+            values = [v for v in values if v != ""]
             if values:
                 self.data[name] = values[:MAX_VALUES_PER_FIELD]
             else:
