@@ -508,7 +508,12 @@ def main() -> int:
         # stop the load test itself. The per-token-prefix limit and its Redis calls stay on.
         "MEMBER_RATE_PER_IP": os.environ.get("MEMBER_RATE_PER_IP", "1000000/m"),
     }
-    server_line = f"gunicorn {args.workers} sync workers"
+    extra = os.environ.get("BENCH_GUNICORN_ARGS", "")
+    server_line = (
+        f"gunicorn {args.workers} workers {extra}".rstrip()
+        if extra
+        else (f"gunicorn {args.workers} sync workers")
+    )
     redis = "Redis" if os.environ.get("REDIS_URL") else "no Redis"
 
     product = Gunicorn(settings="config.settings", workers=args.workers, env=env)
