@@ -5,7 +5,6 @@ in a subprocess, and a member's browser is plain HTTP with a cookie jar."""
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests import services
+from tests import servers, services
 from tests.private_cluster import PrivateCluster, cluster_problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,16 +34,8 @@ THANKS = "Tack för att du svarade"
 
 
 def app_env(**overrides: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST", "DJANGO_SETTINGS_MODULE"))
-    }
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="false", PYTHONPATH=str(ROOT))
     # As in every test (conftest.py): the superuser who logs in owes no two-factor set-up.
-    env.update(STAFF_2FA_REQUIRED_ROLES="")
-    env.update(overrides)
-    return env
+    return servers.app_env(**{"STAFF_2FA_REQUIRED_ROLES": "", **overrides})
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
@@ -61,55 +52,12 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     return done.stdout
 
 
-class AppServer:
-    """`gunicorn config.wsgi` on a free port of 127.0.0.1 with the given environment."""
+class AppServer(servers.Gunicorn):
+    """The app as production runs it (tests/servers.py), one worker, answering when made."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = services.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        self._log = log.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"gunicorn exited:\n{self.log()}"
-            try:
-                urllib.request.urlopen(f"{self.url}/s/x/", timeout=5)
-            except urllib.error.HTTPError:
-                return  # the unknown-token page: it answers
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError(f"gunicorn did not answer:\n{self.log()}")
-
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text()[-5000:]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
+        super().__init__(env=env, log_dir=log.parent, name=log.stem, workers=1, threads=4)
+        self.wait_ready()
 
 
 @dataclass
