@@ -165,12 +165,25 @@ def _check_belongs(answers: Sequence[AnswerRow], questions: Sequence[Question]) 
         question = by_id.get(answer.question_id)
         if question is None:
             raise ValueError(f"question {answer.question_id} is not in this poll")
-        if answer.option_id is not None and answer.option_id not in {
-            o.pk for o in question.options.all()
-        }:
+        option_ids, row_ids = _part_ids(question)
+        if answer.option_id is not None and answer.option_id not in option_ids:
             raise ValueError(f"option {answer.option_id} is not one of {question.code}'s")
-        if answer.row_id is not None and answer.row_id not in {r.pk for r in question.rows.all()}:
+        if answer.row_id is not None and answer.row_id not in row_ids:
             raise ValueError(f"row {answer.row_id} is not one of {question.code}'s")
+
+
+def _part_ids(question: Question) -> tuple[frozenset[int], frozenset[int]]:
+    """The ids of a question's options and grid statements, kept on the question: the members'
+    questions are kept per process and poll version (`load_questions`), so this is worked out
+    once per version instead of once per answer of every submit."""
+    ids = getattr(question, "_part_ids", None)
+    if ids is None:
+        ids = (
+            frozenset(o.pk for o in question.options.all()),
+            frozenset(r.pk for r in question.rows.all()),
+        )
+        question._part_ids = ids  # type: ignore[attr-defined]
+    return ids
 
 
 def reporting_attributes(invitation: Invitation) -> dict[str, str]:
