@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -62,3 +63,31 @@ def machine_line(*extra: str) -> str:
         f"{connection.display_name} {version}",
     ]
     return "machine: " + ", ".join(parts)
+
+
+def celery_worker(name: str, env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    """A Celery worker of one process (solo pool) named `name`, as a bench's worker host; its
+    output goes to `log` (nothing kept without one)."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-l",
+            "info" if log else "warning",
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log.open("w") if log else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )

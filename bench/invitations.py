@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 import uuid
 from multiprocessing import Process, Value
 
-from _setup import ROOT, ensure_database, machine_line
+from _setup import ROOT, celery_worker, ensure_database, machine_line
 
 
 def smtp_sink(port: int, count) -> None:
@@ -119,30 +117,7 @@ def main() -> None:
     sink = Process(target=smtp_sink, args=(args.port, count), daemon=True)
     sink.start()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "-l",
-                "warning",
-                "-n",
-                f"bench{i}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for i in range(args.workers)
-    ]
+    workers = [celery_worker(f"bench{i}", env) for i in range(args.workers)]
     time.sleep(6)  # the workers connect to Redis
     try:
         with connection.cursor() as cursor:

@@ -41,7 +41,7 @@ from collections import Counter
 from multiprocessing import Process
 from pathlib import Path
 
-from _setup import ROOT, ensure_database, machine_line
+from _setup import ROOT, celery_worker, ensure_database, machine_line
 
 SUCCEEDED = re.compile(r"send_invitation_batch\[[^\]]+\] succeeded")
 
@@ -66,32 +66,6 @@ def smtp_sink(port: int, path: str) -> None:
     )
     controller.start()
     asyncio.run(asyncio.sleep(10**6))
-
-
-def celery_worker(name: str, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-l",
-            "info",
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def wait_for_log(path: Path, pattern: str, timeout: float = 90) -> None:
