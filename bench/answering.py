@@ -282,6 +282,7 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
             f"--concurrency={args.concurrency}",
         ]
         cpu_before, machine_before = server.cpu_seconds(), machine_cpu()
+        services_before = services_cpu()
         driver = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         profile = None
         if args.profile and mode == "flow":
@@ -290,6 +291,9 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
         out, _ = driver.communicate(timeout=args.duration + 120)
         result = json.loads(out)
         result["server_cpu"] = server.cpu_seconds() - cpu_before
+        result["services_cpu"] = {
+            name: seconds - services_before[name] for name, seconds in services_cpu().items()
+        }
         (busy, total), (busy_before, total_before) = machine_cpu(), machine_before
         busy, total = busy - busy_before, total - total_before
         result["machine_busy"] = busy / total if total else float("nan")
@@ -297,6 +301,26 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
         if driver.returncode:
             raise SystemExit(f"the load driver failed ({driver.returncode})")
         return result
+
+
+def services_cpu() -> dict[str, float]:
+    """User + system CPU seconds of PostgreSQL and Redis so far (Linux /proc), every process of
+    theirs; the children's time that a parent has reaped (a backend whose connection closed)
+    counts through the parent's cutime/cstime."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    names = {"postgres": "PostgreSQL", "redis-server": "Redis"}
+    totals = dict.fromkeys(names.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        if comm not in names:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        totals[names[comm]] += sum(int(x) for x in fields[11:15]) / ticks
+    return totals
 
 
 def machine_cpu() -> tuple[int, int]:
@@ -329,6 +353,9 @@ def py_spy(server: Gunicorn, *, seconds: float) -> str | None:
                 "--output",
                 str(out),
                 "--nonblocking",
+                # Only the threads holding the GIL: where the workers' Python spends CPU
+                # (gthread workers' threads waiting for PostgreSQL or Redis drop out).
+                *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else []),
             ],
             capture_output=True,
             text=True,
@@ -459,6 +486,15 @@ def print_run(title: str, result: dict) -> None:
         f"  load driver CPU {result['driver_cpu']:.1f} s; the machine's CPUs were"
         f" {100 * result['machine_busy']:.0f} % busy (everything on it, other users included)"
     )
+    if result["submitted"]:
+        per = 1000 / result["submitted"]
+        parts = [("workers", result["server_cpu"]), ("load driver", result["driver_cpu"])]
+        parts += list(result["services_cpu"].items())
+        print(
+            "  CPU per submission: "
+            + ", ".join(f"{name} {seconds * per:.2f} ms" for name, seconds in parts)
+            + f" (sum {sum(seconds for _, seconds in parts) * per:.2f} ms)"
+        )
     if result["out_of_tokens"]:
         print("  NOTE: the run used up its invitations before the time was over (--invitations)")
     print_latencies(result)

@@ -158,3 +158,106 @@ def test_postgresql_plans_the_members_lookup_once_per_connection(needs_postgres,
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "polls_invitation"' in sql and "token_hash" in sql for sql in prepared)
     assert not any("polls_question" in sql for sql in prepared)
+
+
+def _generic_plan_rows(sql: str, params, table: str) -> int:
+    """The rows of `table` that PostgreSQL reads for `sql` run as a prepared statement on its
+    generic plan (as the member's statements run after a few requests on a connection: see
+    polls/answering/statements.py): rows returned by its scans plus rows they filtered out.
+    The statement runs inside a savepoint that is rolled back."""
+    import json
+    import re
+
+    from django.db import connection, transaction
+
+    names: list = []
+
+    def number(match: re.Match) -> str:
+        names.append(match.group(1))
+        return f"${len(names)}"
+
+    if isinstance(params, dict):
+        text = re.sub(r"%\((\w+)\)s", number, sql)
+        values = [params[name] for name in names]
+    else:
+        text = re.sub(r"%s()", number, sql)
+        values = list(params)
+    placeholders = ", ".join(["%s"] * len(values))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE member_statement AS {text}")
+        try:
+            cursor.execute(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE member_statement({placeholders})", values
+            )
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("DEALLOCATE member_statement")
+        transaction.set_rollback(True)
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+
+    def walk(node: dict) -> int:
+        rows = 0
+        if node.get("Relation Name") == table:
+            loops = node.get("Actual Loops", 1)
+            rows += loops * (
+                node.get("Actual Rows", 0)
+                + node.get("Rows Removed by Filter", 0)
+                + node.get("Rows Removed by Index Recheck", 0)
+            )
+        return rows + sum(walk(child) for child in node.get("Plans", []))
+
+    return walk(plan[0]["Plan"])
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics yet", "analyzed"])
+def test_the_members_statements_read_a_few_rows_however_many_members_the_poll_has(
+    needs_postgres, client, analyzed
+):
+    """Prepared, the member's statements run on PostgreSQL's generic plan, which knows no token:
+    each must still find the member's invitation by its keys and not walk the poll's others
+    (the link's opening had read every sent invitation of the poll for its token)."""
+    from django.db import connection
+
+    from respondents.models import Member, SampleMember
+
+    poll = big_poll(2)
+    invitation, token = invitation_with_token(poll)
+    draw = invitation.sample_member.draw
+    # Many other members of the poll with sent invitations, with statistics on them as
+    # PostgreSQL keeps them for a poll in the field, or none yet (a new poll's invitations).
+    members = Member.objects.bulk_create(
+        Member(register=poll.register, number=f"9{i:06d}", email=f"m{i}@example.org")
+        for i in range(2000)
+    )
+    sampled = SampleMember.objects.bulk_create(
+        SampleMember(draw=draw, member=member, inclusion_probability=0.5) for member in members
+    )
+    statuses = [Invitation.Status.SENT, Invitation.Status.STARTED, Invitation.Status.COMPLETED]
+    other_poll = PollFactory(register=poll.register)
+    Invitation.objects.bulk_create(
+        Invitation(
+            poll=(poll, other_poll)[i % 2],
+            sample_member=s,
+            status=statuses[i % 3],
+            token_hash=f"{i:064x}",
+        )
+        for i, s in enumerate(sampled)
+    )
+    if analyzed:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE polls_invitation, respondents_samplemember, respondents_member")
+    url = reverse("answer", args=[token])
+    statements: list = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        assert client.get(url).status_code == 200
+        assert client.post(url, first_page_answers(poll)).status_code == 302
+    member_statements = [(s, p) for s, p in statements if '"polls_invitation"' in s]
+    assert len(member_statements) >= 3  # opening (marks started), Next's lookup and draft
+    for sql, params in member_statements:
+        assert _generic_plan_rows(sql, params, "polls_invitation") <= 3, sql[:200]

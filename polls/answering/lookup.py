@@ -30,8 +30,10 @@ _local = threading.local()
 
 def _queryset(digest: str) -> Any:
     return Invitation.objects.select_related("poll", "sample_member__member", "draft").filter(
+        # No LIMIT: at most one row matches a digest (both columns are unique, and a token is
+        # 128 random bits), and a LIMIT invites a scan that hopes to stop early.
         Q(token_hash=digest) | Q(reminder_token_hash=digest)
-    )[:1]
+    )
 
 
 class _Compiled:
@@ -52,15 +54,22 @@ class _Compiled:
             [column[0] for column in select[0 : self.compiler.col_count]]
         )
         # The same lookup marking a sent invitation of a poll that takes answers started, in
-        # the same round trip (a data-modifying WITH, PostgreSQL): the rows read are as they
-        # were before it. The poll's condition is `Poll.is_accepting_answers` in SQL.
+        # the same round trip (data-modifying WITH, PostgreSQL): the rows read are as they were
+        # before it. The poll's condition is `Poll.is_accepting_answers` in SQL. The row to
+        # mark is found by its token alone, in a CTE planned by itself: prepared, the statement
+        # runs on a generic plan, and where `polls_invitation` has no fresh statistics (a new
+        # poll's invitations in a large table) PostgreSQL had taken `token_hash = $1 AND status
+        # = $2 AND poll_id IN (...)` through the (poll, status) index, reading every sent
+        # invitation of the poll for the token (tests/test_answering_queries.py).
         invitation, poll = Invitation._meta.db_table, Poll._meta.db_table
         self.sql_opened = (
-            f'WITH "opened" AS (UPDATE "{invitation}" SET "status" = %s '  # noqa: S608 (models' tables)
-            'WHERE ("token_hash" = %s OR "reminder_token_hash" = %s) AND "status" = %s '
-            f'AND "poll_id" IN (SELECT "id" FROM "{poll}" WHERE "state" = %s '
-            'AND ("opens_at" IS NULL OR "opens_at" <= NOW()) '
-            'AND ("closes_at" IS NULL OR "closes_at" > NOW()))) '
+            f'WITH "found" AS MATERIALIZED (SELECT "id", "poll_id" FROM "{invitation}" '  # noqa: S608 (models' tables)
+            'WHERE ("token_hash" = %s OR "reminder_token_hash" = %s) AND "status" = %s), '
+            f'"opened" AS (UPDATE "{invitation}" SET "status" = %s FROM "found", "{poll}" '
+            f'WHERE "{invitation}"."id" = "found"."id" AND "{poll}"."id" = "found"."poll_id" '
+            f'AND "{poll}"."state" = %s '
+            f'AND ("{poll}"."opens_at" IS NULL OR "{poll}"."opens_at" <= NOW()) '
+            f'AND ("{poll}"."closes_at" IS NULL OR "{poll}"."closes_at" > NOW())) '
             f"{self.sql}"
         )
 
@@ -70,7 +79,7 @@ class _Compiled:
                 started, sent = Invitation.Status.STARTED, Invitation.Status.SENT
                 cursor.execute(
                     self.sql_opened,
-                    [started, digest, digest, sent, Poll.State.OPEN, digest, digest],
+                    [digest, digest, sent, started, Poll.State.OPEN, digest, digest],
                 )
             else:
                 cursor.execute(self.sql, [digest, digest])
