@@ -55,24 +55,25 @@ INSTALLED_APPS = [
     "results",
 ]
 
+# The middlewares only staff pages need pass by the member's pages (config/member_paths.py).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.member_paths.WhiteNoise",
+    "config.member_paths.Sessions",
     "config.middleware.ChosenLanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "config.member_paths.Common",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.member_paths.Authentication",
     # request.user.is_verified(): the session passed the second step (django-otp)
-    "django_otp.middleware.OTPMiddleware",
+    "config.member_paths.OTP",
     # the second step before any staff page, the Django admin or the API (staff.two_factor)
-    "staff.middleware.TwoFactorMiddleware",
+    "config.member_paths.TwoFactor",
     # who is acting, for the audit entries written by signals (role changes in the admin)
-    "staff.middleware.AuditActorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.member_paths.AuditActor",
+    "config.member_paths.Messages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "config.member_paths.Htmx",
     "config.db_unavailable.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]

@@ -165,3 +165,29 @@ def test_an_english_browser_still_gets_swedish_until_the_member_chooses(client, 
     _invitation, token = invitation_with_token(poll)
     page = client.get(answer_url(token), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "Skicka mina svar" in page.content.decode()
+
+
+def test_an_editor_opening_a_members_link_in_their_own_browser_is_not_known_to_it(client, poll):
+    """Member pages pass by the staff middlewares (config/member_paths.py): the page never reads
+    the staff session, so nothing on it (or in what it records) can tie it to the editor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import staff_user
+
+    client.force_login(staff_user("Editor"))
+    assert "Logga ut" in client.get(reverse("staff-home"), follow=True).content.decode()
+    _invitation, token = invitation_with_token(poll)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(answer_url(token))
+    assert page.status_code == 200
+    assert "Logga ut" not in page.content.decode()
+    tables = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "django_session" not in tables and "auth_user" not in tables
+
+
+def test_a_link_cut_before_its_last_slash_still_reaches_the_poll(client, poll):
+    _invitation, token = invitation_with_token(poll)
+    page = client.get(answer_url(token).rstrip("/"), follow=True)
+    assert page.status_code == 200
+    assert "Hur verklighetsförankrade" in page.content.decode()

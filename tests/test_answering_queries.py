@@ -257,7 +257,12 @@ def test_the_members_statements_read_a_few_rows_however_many_members_the_poll_ha
     with connection.execute_wrapper(capture):
         assert client.get(url).status_code == 200
         assert client.post(url, first_page_answers(poll)).status_code == 302
+        last = poll.questions.get(section__order=2)
+        submit = {"page": "1", "action": "next", f"q{last.pk}": last.options.all()[0].pk}
+        assert client.post(url, submit).status_code == 200
+    assert Response.objects.filter(poll=poll).count() == 1
     member_statements = [(s, p) for s, p in statements if '"polls_invitation"' in s]
-    assert len(member_statements) >= 3  # opening (marks started), Next's lookup and draft
+    # opening (marks started); Next's lookup and draft; the submit's lookup and claim
+    assert len(member_statements) >= 5
     for sql, params in member_statements:
         assert _generic_plan_rows(sql, params, "polls_invitation") <= 3, sql[:200]

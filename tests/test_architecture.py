@@ -390,3 +390,17 @@ def test_layer_checks_find_imports_of_config_and_from_the_bottom(fake_circles: P
         "staff/access.py:1 imports polls.models",
         "staff/access.py:1 imports polls.models.Poll",
     ]
+
+
+def test_the_middlewares_that_pass_by_member_pages_have_no_hooks_that_would_run_anyway():
+    """config/member_paths.py wraps only __call__: a process_view, process_exception or
+    process_template_response hook of a wrapped middleware would still run on member pages."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    wrapped = [p for p in settings.MIDDLEWARE if p.startswith("config.member_paths.")]
+    assert len(wrapped) >= 8
+    for dotted in wrapped:
+        middleware = import_string(dotted)
+        for hook in ("process_view", "process_exception", "process_template_response"):
+            assert not hasattr(middleware, hook), (dotted, hook)
