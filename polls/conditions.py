@@ -33,26 +33,41 @@ def _poll_questions(poll: Poll) -> list[Question]:
     )
 
 
-def condition_option_ids(question: Question) -> set[int]:
-    """The options that show `question` (uses the prefetched relation when there is one)."""
-    return {option.pk for option in question.condition_options.all()}
+def condition_option_ids(question: Question) -> frozenset[int]:
+    """The options that show `question` (uses the prefetched relation when there is one, and
+    then keeps the ids on the question: a member's questionnaire is kept per poll version)."""
+    kept = question.__dict__.get("_kept_condition_ids")
+    if kept is None:
+        kept = frozenset(option.pk for option in question.condition_options.all())
+        if "condition_options" in getattr(question, "_prefetched_objects_cache", ()):
+            question.__dict__["_kept_condition_ids"] = kept
+    return kept
 
 
 def visible_questions(
-    poll: Poll | Sequence[Question], answers: Mapping[int, Iterable[int]]
+    poll: Poll | Sequence[Question],
+    answers: Mapping[int, Iterable[int]],
+    *,
+    in_flow_order: bool = False,
 ) -> list[Question]:
     """The questions a member sees, in flow order, given `answers`: question id -> ids of the
     options chosen. An answer to a hidden question shows nothing further, so a chain of
     conditions collapses when an early answer changes. A condition on a question that does not
-    come earlier (refused by `validate_conditions`) keeps its question hidden."""
-    questions = _poll_questions(poll) if isinstance(poll, Poll) else flow_order(poll)
+    come earlier (refused by `validate_conditions`) keeps its question hidden. `in_flow_order`:
+    the questions given are in flow order already (a member's pages), not to be sorted again."""
+    if isinstance(poll, Poll):
+        questions = _poll_questions(poll)
+    else:
+        questions = list(poll) if in_flow_order else flow_order(poll)
     chosen = {question_id: set(option_ids) for question_id, option_ids in answers.items()}
     visible: list[Question] = []
     seen: set[int] = set()
     for question in questions:
         if question.condition_question_id is None or (
             question.condition_question_id in seen
-            and chosen.get(question.condition_question_id, set()) & condition_option_ids(question)
+            and not chosen.get(question.condition_question_id, set()).isdisjoint(
+                condition_option_ids(question)
+            )
         ):
             visible.append(question)
             seen.add(question.pk)

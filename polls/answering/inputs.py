@@ -20,7 +20,13 @@ from ..conditions import condition_option_ids
 from ..kinds import KINDS
 from ..models import Option, Question
 from .drawing import dont_know_class, draw_choices, scale_note
-from .responses import AnswerRow, displayed_options, displayed_rows
+from .responses import (
+    AnswerRow,
+    displayed_options,
+    displayed_rows,
+    option_by_value,
+    question_options,
+)
 
 Raw = Mapping[str, list[str]]
 
@@ -167,7 +173,7 @@ class _OptionsInput(QuestionInput):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.options = displayed_options(self.question, seed=self.seed)
-        self.by_value = {str(option.pk): option for option in self.options}
+        self.by_value = option_by_value(self.question)
 
     def choices(self) -> list[Choice]:
         chosen = set(self.values(self.name))
@@ -539,8 +545,8 @@ class GridInput(QuestionInput):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = displayed_rows(self.question, seed=self.seed)
-        self.options = list(self.question.options.all())
-        self.by_value = {str(option.pk): option for option in self.options}
+        self.options = question_options(self.question)
+        self.by_value = option_by_value(self.question)
 
     @property
     def required_message(self) -> str:

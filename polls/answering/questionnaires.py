@@ -28,7 +28,18 @@ from ..models import Poll, Question
 
 MAX_CACHED = 64  # questionnaires per process; a poll version takes some 100 kB
 
-_cache: OrderedDict[tuple[int, str], tuple[Question, ...]] = OrderedDict()
+
+class Questionnaire(list[Question]):
+    """A poll version's questions in flow order, kept per process, with what is derived from
+    them (`kept`: its pages, `polls.answering.responses.poll_pages`). Shared by the requests of
+    a process: read it, never change it."""
+
+    def __init__(self, questions) -> None:
+        super().__init__(questions)
+        self.kept: dict[str, object] = {}
+
+
+_cache: OrderedDict[tuple[int, str], Questionnaire] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -59,10 +70,10 @@ def questionnaire(poll: Poll, stamp: str | None) -> list[Question]:
         found = _cache.get(key)
         if found is not None:
             _cache.move_to_end(key)
-            return list(found)
-    questions = load_questions(poll)
+            return found
+    questions = Questionnaire(load_questions(poll))
     with _lock:
-        _cache[key] = tuple(questions)
+        _cache[key] = questions
         while len(_cache) > MAX_CACHED:
             _cache.popitem(last=False)
     return questions

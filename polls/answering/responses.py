@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
@@ -83,14 +84,79 @@ class Page:
 poll_questions = load_questions  # the questionnaire from the ORM, every time
 
 
-def poll_pages(poll: Poll, questions: Sequence[Question] | None = None) -> list[Page]:
+class Pages(list[Page]):
+    """A poll's pages in order, with the questions' numbers (`question_numbers`) worked out when
+    first asked for."""
+
+    @cached_property
+    def numbers(self) -> dict[int, str]:
+        return question_numbers([q for page in self for q in page.questions])
+
+
+def poll_pages(poll: Poll, questions: Sequence[Question] | None = None) -> Pages:
+    """The pages of `questions` (default: the poll's, from the ORM). The pages of a questionnaire
+    kept per process (`polls.answering.questionnaires`) are made once and kept with it."""
     questions = poll_questions(poll) if questions is None else questions
-    pages: list[Page] = []
+    kept = getattr(questions, "kept", None)
+    if kept is not None and "pages" in kept:
+        pages_kept: Pages = kept["pages"]
+        return pages_kept
+    pages = Pages()
     for question in questions:
         if not pages or pages[-1].section != question.section:
             pages.append(Page(index=len(pages), section=question.section, questions=[]))
         pages[-1].questions.append(question)
+    if kept is not None:
+        kept["pages"] = pages
     return pages
+
+
+def question_numbers(questions: Sequence[Question]) -> dict[int, str]:
+    """1, 2, 3 for questions everyone gets; a follow-up shown only on a condition takes the
+    number before it with a letter (2a, 2b), so hidden follow-ups leave no gaps."""
+    numbers: dict[int, str] = {}
+    number, letter = 0, 0
+    for question in questions:
+        if question.condition_question_id is None or number == 0:
+            number, letter = number + 1, 0
+            numbers[question.pk] = str(number)
+        else:
+            letter += 1
+            numbers[question.pk] = f"{number}{'abcdefghijklmnopqrstuvwxyz'[(letter - 1) % 26]}"
+    return numbers
+
+
+def kept_on(question: Question, name: str, relation: str, make: Callable[[], T]) -> T:
+    """`make()`, kept on the question when its `relation` was prefetched (as in every member's
+    questionnaire, `load_questions`): the prefetched rows cannot change under it, and the
+    questionnaire's objects are kept per process and poll version, so this is worked out once
+    per version instead of once per member and request. What it returns is shared: read it only."""
+    kept = question.__dict__.get(name)
+    if kept is None:
+        kept = make()
+        if relation in getattr(question, "_prefetched_objects_cache", ()):
+            question.__dict__[name] = kept
+    return kept
+
+
+def question_options(question: Question) -> list[Option]:
+    """The question's options in their order (shared: read only)."""
+    return kept_on(question, "_kept_options", "options", lambda: list(question.options.all()))
+
+
+def option_by_value(question: Question) -> dict[str, Option]:
+    """The question's options by the value their inputs post (shared: read only)."""
+    return kept_on(
+        question,
+        "_kept_option_by_value",
+        "options",
+        lambda: {str(option.pk): option for option in question_options(question)},
+    )
+
+
+def question_rows(question: Question) -> list[GridRow]:
+    """A grid question's statements in their order (shared: read only)."""
+    return kept_on(question, "_kept_rows", "rows", lambda: list(question.rows.all()))
 
 
 T = TypeVar("T")
@@ -109,8 +175,8 @@ def stable_shuffle(items: Sequence[T], *, seed: str, anchored: Callable[[T], boo
 def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
     """The question's options as this member sees them: shuffled per member when the question
     asks for it (seed: the invitation id) and its kind shuffles options (`polls.kinds`): never
-    scales and grids, whose options are a scale."""
-    options = list(question.options.all())
+    scales and grids, whose options are a scale. Unshuffled, the list is shared: read only."""
+    options = question_options(question)
     if question.randomize_options and KINDS[question.kind].shuffles == "options":
         return stable_shuffle(
             options, seed=f"{seed}:{question.pk}", anchored=lambda option: option.anchored
@@ -119,7 +185,7 @@ def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
 
 
 def displayed_rows(question: Question, *, seed: int | str) -> list[GridRow]:
-    rows = list(question.rows.all())
+    rows = question_rows(question)
     if question.randomize_options and KINDS[question.kind].shuffles == "rows":
         return stable_shuffle(rows, seed=f"{seed}:{question.pk}:rows", anchored=lambda row: False)
     return rows
@@ -179,8 +245,8 @@ def _part_ids(question: Question) -> tuple[frozenset[int], frozenset[int]]:
     ids = getattr(question, "_part_ids", None)
     if ids is None:
         ids = (
-            frozenset(o.pk for o in question.options.all()),
-            frozenset(r.pk for r in question.rows.all()),
+            frozenset(o.pk for o in question_options(question)),
+            frozenset(r.pk for r in question_rows(question)),
         )
         question._part_ids = ids  # type: ignore[attr-defined]
     return ids

@@ -12,25 +12,12 @@ from django.utils.translation import gettext as _
 from ..conditions import condition_option_ids, visible_questions
 from ..models import Question
 from .inputs import INPUTS, QuestionInput, Raw, quoted
-from .responses import AnswerRow, Page
+from .responses import AnswerRow, Page, Pages, question_numbers, question_options
+
+__all__ = ["AnswerSheet", "PageForm", "question_numbers"]
 
 MAX_VALUES_PER_FIELD = 50
 MAX_VALUE_LENGTH = 20_000
-
-
-def question_numbers(questions: list[Question]) -> dict[int, str]:
-    """1, 2, 3 for questions everyone gets; a follow-up shown only on a condition takes the
-    number before it with a letter (2a, 2b), so hidden follow-ups leave no gaps."""
-    numbers: dict[int, str] = {}
-    number, letter = 0, 0
-    for question in questions:
-        if question.condition_question_id is None or number == 0:
-            number, letter = number + 1, 0
-            numbers[question.pk] = str(number)
-        else:
-            letter += 1
-            numbers[question.pk] = f"{number}{'abcdefghijklmnopqrstuvwxyz'[(letter - 1) % 26]}"
-    return numbers
 
 
 class PageForm:
@@ -80,7 +67,7 @@ class AnswerSheet:
         self.pages = pages
         self.data: dict[str, list[str]] = {k: list(v) for k, v in data.items()}
         self.questions = [q for page in pages for q in page.questions]
-        numbers = question_numbers(self.questions)
+        numbers = pages.numbers if isinstance(pages, Pages) else question_numbers(self.questions)
         self.inputs: dict[int, QuestionInput] = {
             q.pk: INPUTS[q.kind](q, number=numbers[q.pk], seed=seed, data=self.data)
             for q in self.questions
@@ -114,7 +101,9 @@ class AnswerSheet:
     def visible_ids(self) -> set[int]:
         if self._visible is None:
             chosen = {q.pk: self.inputs[q.pk].chosen() for q in self.questions}
-            self._visible = {q.pk for q in visible_questions(self.questions, chosen)}
+            self._visible = {
+                q.pk for q in visible_questions(self.questions, chosen, in_flow_order=True)
+            }
         return self._visible
 
     def active_pages(self) -> list[Page]:
@@ -170,7 +159,7 @@ class AnswerSheet:
         if source is None:
             return ""
         ids = condition_option_ids(question)
-        labels = [quoted(o.label) for o in source.options.all() if o.pk in ids]
+        labels = [quoted(o.label) for o in question_options(source) if o.pk in ids]
         return _("Only if you answered %(answers)s to question %(number)s.") % {
             "answers": " / ".join(labels),
             "number": self.inputs[source.pk].number if source.pk in self.inputs else "",
