@@ -58,7 +58,7 @@ INSTALLED_APPS = [
 # The middlewares only staff pages need pass by the member's pages (config/member_paths.py).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.CSPMiddleware",  # django-csp's, with the policy built once (config/csp.py)
     "config.member_paths.WhiteNoise",
     "config.member_paths.Sessions",
     "config.middleware.ChosenLanguageMiddleware",

@@ -124,3 +124,17 @@ def test_every_page_forbids_inline_script_and_style(client):
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in policy
+
+
+def test_the_policy_kept_per_process_is_django_csps_own_and_follows_the_settings(client, settings):
+    """config/csp.py builds the header once; it must be exactly django-csp's, and a change of
+    the policy in the settings must reach the next response."""
+    from csp.utils import build_policy
+
+    page = client.get("/staff/login/")
+    assert page["Content-Security-Policy"] == build_policy()
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'none'"]}
+    }
+    assert "img-src 'none'" in client.get("/staff/login/")["Content-Security-Policy"]
