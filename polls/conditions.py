@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from .kinds import CONDITION_KINDS
 from .models import Option, Poll, Question
+from .prefetched import kept_on
 
 
 def flow_key(question: Question) -> tuple[tuple[int, int, int], int, int]:
@@ -36,12 +37,12 @@ def _poll_questions(poll: Poll) -> list[Question]:
 def condition_option_ids(question: Question) -> frozenset[int]:
     """The options that show `question` (uses the prefetched relation when there is one, and
     then keeps the ids on the question: a member's questionnaire is kept per poll version)."""
-    kept = question.__dict__.get("_kept_condition_ids")
-    if kept is None:
-        kept = frozenset(option.pk for option in question.condition_options.all())
-        if "condition_options" in getattr(question, "_prefetched_objects_cache", ()):
-            question.__dict__["_kept_condition_ids"] = kept
-    return kept
+    return kept_on(
+        question,
+        "_kept_condition_ids",
+        "condition_options",
+        lambda: frozenset(option.pk for option in question.condition_options.all()),
+    )
 
 
 def visible_questions(

@@ -32,6 +32,7 @@ from ..models import (
     Section,
     hash_token,
 )
+from ..prefetched import kept_on
 from .lookup import invitation_with_digest
 from .questionnaires import load_questions
 from .statements import member_cursor
@@ -124,19 +125,6 @@ def question_numbers(questions: Sequence[Question]) -> dict[int, str]:
             letter += 1
             numbers[question.pk] = f"{number}{'abcdefghijklmnopqrstuvwxyz'[(letter - 1) % 26]}"
     return numbers
-
-
-def kept_on(question: Question, name: str, relation: str, make: Callable[[], T]) -> T:
-    """`make()`, kept on the question when its `relation` was prefetched (as in every member's
-    questionnaire, `load_questions`): the prefetched rows cannot change under it, and the
-    questionnaire's objects are kept per process and poll version, so this is worked out once
-    per version instead of once per member and request. What it returns is shared: read it only."""
-    kept = question.__dict__.get(name)
-    if kept is None:
-        kept = make()
-        if relation in getattr(question, "_prefetched_objects_cache", ()):
-            question.__dict__[name] = kept
-    return kept
 
 
 def question_options(question: Question) -> list[Option]:
