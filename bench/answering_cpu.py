@@ -38,6 +38,28 @@ RADIO = re.compile(r'type="radio" name="([^"]+)" value="([^"]+)"')
 WARM_UP = 20
 FORM = "application/x-www-form-urlencoded"
 POST_PROFILER = None  # --profile-posts: only the POSTs
+# --split: the process CPU spent inside each of these (as its callers see it: "module:name" or
+# "module:Class.method", patched where it is looked up), per journey. Unlike --profile it costs
+# two clock reads per call, so small functions are not inflated. SPLIT="..." replaces the list.
+SPLIT = (
+    "django.core.handlers.wsgi:WSGIHandler.__call__",
+    "django.core.handlers.base:BaseHandler._get_response",
+    "polls.answering.limits:is_ratelimited",
+    "django.middleware.csrf:CsrfViewMiddleware.process_view",
+    "polls.answering.views:invitation_by_token",
+    "polls.answering.responses:invitation_with_digest",
+    "polls.answering.flow:draft_for",
+    "polls.answering.flow:AnswerSheet.__init__",
+    "polls.answering.flow:AnswerSheet.update",
+    "polls.answering.flow:AnswerSheet.first_invalid",
+    "polls.answering.flow:AnswerSheet.answers",
+    "polls.answering.page_cache:get_token",
+    "polls.answering.flow:response_submit",
+    "polls.answering.responses:_submit_in_one_statement",
+    "results.caching:_count_in",
+    "polls.answering.flow:_thanks_page",
+    "django.http.request:HttpRequest._load_post_and_files",
+)
 
 
 class Response:
@@ -150,12 +172,45 @@ def journey(client, token: str, timings: dict[str, list[float]]) -> None:
     raise AssertionError("too many pages")
 
 
+def _split(names: list[str]) -> dict[str, tuple[list[int], list[float]]]:
+    """Wraps each named function with a process-CPU accumulator (outermost calls only)."""
+    import functools
+    import importlib
+
+    found: dict[str, tuple[list[int], list[float]]] = {}
+    for name in filter(None, (n.strip() for n in names)):
+        module_name, _, path = name.partition(":")
+        owner: object = importlib.import_module(module_name)
+        *parents, attribute = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        original = getattr(owner, attribute)
+        calls, seconds, depth = [0], [0.0], [0]
+
+        def wrapper(*args, _original=original, _c=calls, _s=seconds, _d=depth, **kwargs):
+            if _d[0]:
+                return _original(*args, **kwargs)
+            _d[0] += 1
+            started = time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                _s[0] += time.process_time() - started
+                _c[0] += 1
+                _d[0] -= 1
+
+        setattr(owner, attribute, functools.wraps(original)(wrapper))
+        found[name] = (calls, seconds)
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, choices=[1, 4], default=1)
     parser.add_argument("--journeys", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-posts", action="store_true")
+    parser.add_argument("--split", action="store_true")
     args = parser.parse_args()
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -180,6 +235,7 @@ def main() -> int:
         client.cookies.clear()
         journey(client, token, defaultdict(list))
 
+    split = _split(os.environ.get("SPLIT", ",".join(SPLIT)).split(",")) if args.split else {}
     profiler = None
     global POST_PROFILER
     if args.profile_posts:
@@ -213,6 +269,11 @@ def main() -> int:
             f"  mean {statistics.fmean(values):6.2f} ms"
         )
     print(f"  CPU per submission (all its requests): {total / args.journeys:.2f} ms")
+    for name, (calls, seconds) in split.items():
+        print(
+            f"  {name:<60} {calls[0] / args.journeys:5.1f} calls"
+            f" {seconds[0] * 1000 / args.journeys:6.3f} ms per submission"
+        )
     if profiler:
         import pstats
 

@@ -14,13 +14,17 @@ minute per process.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import threading
 import time
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +34,46 @@ INCR_EXISTING = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('INCRBY', KEYS[1], ARGV[1])
 """
+INCR_EXISTING_SHA = hashlib.sha1(INCR_EXISTING.encode()).hexdigest()  # noqa: S324 (Redis's name)
+
+
+class _HeldConnections(threading.local):
+    """One redis-py `Connection` per thread (and process) for each pool, used for the member
+    path's two commands (`get`, `incr`) without the client and pool layers around them: redis-py
+    8 spends some 100 µs of CPU per command in its client, pool and observability code against
+    some 20 µs for the round trip itself (bench/RESULTS.md, issue #14), and every member request
+    makes one or two. The connection is redis-py's own (its protocol, parser, auth, database
+    selection and reconnecting); a failed command drops it, and the next one connects again."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.connections: dict[int, Any] = {}
+
+    def command(self, pool: Any, *args: Any) -> Any:
+        if self.pid != os.getpid():  # forked: the parent's sockets are not ours
+            self.pid, self.connections = os.getpid(), {}
+        connection = self.connections.get(id(pool))
+        if connection is None:
+            connection = self.connections[id(pool)] = pool.connection_class(
+                **pool.connection_kwargs
+            )
+        for attempt in (1, 2):
+            # A connection kept from an earlier command may have been closed by Redis since (a
+            # restart): it is tried again once on a new one, as redis-py's own client retries.
+            kept = connection.is_connected
+            try:
+                connection.send_command(*args)
+                return connection.read_response()
+            except ResponseError:  # Redis's answer, on a sound connection
+                raise
+            except UNAVAILABLE:
+                connection.disconnect()
+                if attempt == 2 or not kept:
+                    raise
+            except BaseException:
+                connection.disconnect()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -37,12 +81,13 @@ class ReusingRedisCacheClient(RedisCacheClient):
     constructor fills a table of some 170 response callbacks each time: four cache calls of a
     member's request cost more CPU than the page itself (issue #14). A `redis.Redis` over a
     connection pool is safe to share between threads, and its pool reconnects after a fork, so
-    one per pool is kept."""
+    one per pool is kept. `get` and `incr`, the member path's commands, go on a connection of
+    the thread's own (`_HeldConnections`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
-        self._incr_existing: Any = None
+        self._held = _HeldConnections()
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
@@ -51,14 +96,20 @@ class ReusingRedisCacheClient(RedisCacheClient):
             client = self._clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
+    def get(self, key: Any, default: Any) -> Any:
+        value = self._held.command(self._get_connection_pool(False), "GET", key)  # type: ignore[attr-defined]
+        return default if value is None else self._serializer.loads(value)  # type: ignore[attr-defined]
+
     def incr(self, key: Any, delta: int) -> Any:
         """Django's incr is EXISTS then INCRBY: two round trips, and a key that expires between
         them comes back without its expiry. Here both in one script (EVALSHA: one round trip,
         atomic); the rate limits of every member request use it (polls.answering.limits)."""
-        client = self.get_client(key, write=True)
-        if self._incr_existing is None:
-            self._incr_existing = client.register_script(INCR_EXISTING)
-        value = self._incr_existing(keys=[key], args=[delta], client=client)
+        pool = self._get_connection_pool(True)  # type: ignore[attr-defined]
+        try:
+            value = self._held.command(pool, "EVALSHA", INCR_EXISTING_SHA, 1, key, delta)
+        except NoScriptError:  # a Redis that has not seen it yet (or restarted: it keeps none)
+            self._held.command(pool, "SCRIPT", "LOAD", INCR_EXISTING)
+            value = self._held.command(pool, "EVALSHA", INCR_EXISTING_SHA, 1, key, delta)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value

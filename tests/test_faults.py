@@ -356,3 +356,77 @@ def test_a_migration_failing_half_way_leaves_the_schema_and_data_as_they_were(
     assert kept.attributes == {"sektor": "Kommun"}
     ResponseFactory(poll=kept.poll)
     assert Response.objects.filter(poll=kept.poll).count() == 2
+
+
+# --- Redis restarting under a process that keeps its connections --------------------------------
+
+
+def _redis_server(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            import redis
+
+            redis.Redis(port=port, socket_connect_timeout=0.2).ping()
+            return server
+        except Exception:
+            time.sleep(0.05)
+    server.kill()
+    raise AssertionError("redis-server did not start")
+
+
+@pytest.mark.usefixtures("needs_redis")
+def test_the_caches_connections_come_back_after_redis_restarts() -> None:
+    """The member path's `get` and `incr` keep a connection per thread (config/cache.py): with
+    Redis gone they are a miss and a count from nothing, as the whole cache is; once Redis is back
+    the same cache object reads, writes and counts again, the counters' script included (a
+    restarted Redis has forgotten it)."""
+    import shutil
+
+    from config.cache import CounterCache
+
+    if shutil.which("redis-server") is None:
+        services.service_missing("redis-server", "not installed", verb="installed")
+    port = services.free_port()
+    server = _redis_server(port)
+    cache = CounterCache(f"redis://127.0.0.1:{port}/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+    try:
+        cache.set("k", "before")
+        assert cache.get("k") == "before"
+        cache.add("n", 1, 60)
+        assert cache.incr("n") == 2
+
+        server.terminate()  # a restart between two requests: the kept connections are stale
+        server.wait(10)
+        server = _redis_server(port)
+        import redis
+
+        redis.Redis(port=port).set(cache.make_key("k"), 7)  # written by another process
+        assert cache.get("k", "missing") == 7  # the first read after the restart finds it
+        assert cache.add("m", 1, 60) is True
+        assert cache.incr("m") == 2  # the script loaded again
+        cache.set("k", "after")
+        assert cache.get("k") == "after"
+
+        server.terminate()
+        server.wait(10)
+        assert cache.get("k", "missing") == "missing"  # Redis gone: a miss ...
+        assert cache.incr("m") == 1  # ... and a count from nothing: nobody is limited
+    finally:
+        server.kill()
+        server.wait(10)
