@@ -191,3 +191,35 @@ def test_a_link_cut_before_its_last_slash_still_reaches_the_poll(client, poll):
     page = client.get(answer_url(token).rstrip("/"), follow=True)
     assert page.status_code == 200
     assert "Hur verklighetsförankrade" in page.content.decode()
+
+
+def test_numbers_and_texts_are_stored_exactly_as_answered(db):
+    """The submit sends its columns of numbers as PostgreSQL array literals
+    (polls.answering.responses): fractions, negative values and large ones come back as they were
+    given, and a text with the literal's own characters is stored as typed."""
+    from decimal import Decimal
+
+    from polls.answering.responses import AnswerRow
+    from polls.models import Question
+    from tests.factories import QuestionFactory
+
+    poll = PollFactory(state=Poll.State.OPEN)
+    hours = QuestionFactory(poll=poll, kind=Question.Kind.NUMBER, code="timmar", order=1)
+    change = QuestionFactory(poll=poll, kind=Question.Kind.NUMBER, code="andring", order=2)
+    cases = QuestionFactory(poll=poll, kind=Question.Kind.NUMBER, code="arenden", order=3)
+    why = QuestionFactory(poll=poll, kind=Question.Kind.TEXT, code="varfor", order=4)
+    invitation, _token = invitation_with_token(poll)
+    typed = 'Fler "händer", {mindre} administration\\ och NULL, tack'
+    response_submit(
+        invitation=invitation,
+        answers=[
+            AnswerRow(hours.pk, value=Decimal("37.5")),
+            AnswerRow(change.pk, value=Decimal("-0.25")),
+            AnswerRow(cases.pk, value=Decimal("1E+3")),
+            AnswerRow(why.pk, text=typed),
+        ],
+    )
+    stored = dict(Response.objects.get().answers.values_list("question__code", "value"))
+    assert stored["timmar"] == Decimal("37.5") and stored["andring"] == Decimal("-0.25")
+    assert stored["arenden"] == Decimal(1000)
+    assert Answer.objects.get(question=why).text == typed
