@@ -259,3 +259,26 @@ def test_a_later_page_with_the_members_own_answers_is_drawn_for_them():
     other_client, other_html = open_link(other)
     fresh = next_page(other_client, other, other_html, {f"q{social.pk}": social.options.first().pk})
     assert not re.search(rf'value="{chosen.pk}"[^>]*checked', fresh)
+
+
+def test_a_cached_pages_csrf_token_is_masked_afresh_for_every_page_and_holds_its_cookies_secret():
+    """The cached pages fill in their CSRF token themselves (page_cache.csrf_token, faster than
+    Django's get_token): every page carries a new mask (BREACH), yet each token is the secret of
+    the member's own cookie, which Django's middleware accepts, and a forged one it refuses."""
+    poll, question = satisfaction_poll()
+    _invitation, token = invitation_with_token(poll)
+    client, first = open_link(token)
+    secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+    _client, again = open_link(token, client)
+    tokens = [CSRF.search(html).group(1) for html in (first, again)]
+    assert tokens[0] != tokens[1] and tokens[0][:32] != tokens[1][:32]
+    assert client.cookies[settings.CSRF_COOKIE_NAME].value == secret  # the same member's cookie
+    assert all(len(t) == 64 and t.isascii() and t.isalnum() for t in tokens)
+    option = str(question.options.get(code="o1").pk)
+    form = {"page": "0", "action": "next", f"q{question.pk}": option}
+    forged = tokens[1][:32] + tokens[0][32:]  # another mask over the wrong cipher
+    url = reverse("answer", args=[token])
+    assert client.post(url, {**form, "csrfmiddlewaretoken": forged}).status_code == 403
+    assert not Response.objects.exists()
+    done = client.post(url, {**form, "csrfmiddlewaretoken": tokens[0]})
+    assert done.status_code == 200 and Response.objects.count() == 1

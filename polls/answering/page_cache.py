@@ -23,12 +23,13 @@ a pending message, a signed-in user) is rendered as usual, and so is anything wi
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.utils.translation import get_language
 
 MAX_CACHED = 256  # pages per process, some 30 kB each
@@ -58,8 +59,37 @@ def _cut(html: str, token: str) -> str:
     return _CSRF_VALUE.sub(rf"\g<1>{CSRF_SLOT}\g<3>", html).replace(token, LINK_SLOT)
 
 
+def _random_chars(length: int) -> str:
+    """`length` characters of CSRF_ALLOWED_CHARS, each uniformly random: bytes from the system's
+    generator, those at or over 248 (4 × 62) dropped so that none is likelier than another."""
+    chars, picked = CSRF_ALLOWED_CHARS, []
+    while len(picked) < length:
+        picked.extend(chars[b % len(chars)] for b in secrets.token_bytes(length) if b < 248)
+    return "".join(picked[:length])
+
+
+_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
+
+
+def csrf_token(request: HttpRequest) -> str:
+    """What `django.middleware.csrf.get_token` gives, the request's secret masked afresh (or a
+    new secret, which the middleware then sets as the cookie), with one call to the system's
+    random generator per string instead of one per character: Django's `get_random_string`
+    took some 60 µs for each of the 32-character mask and secret, a fifth of a cached page's
+    CPU (bench/RESULTS.md, issue #14). The format is Django's: mask, then the secret shifted
+    by it character by character; tests/test_first_page_cache.py posts the forms it fills."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        secret = request.META["CSRF_COOKIE"] = _random_chars(CSRF_SECRET_LENGTH)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask, chars = _random_chars(CSRF_SECRET_LENGTH), CSRF_ALLOWED_CHARS
+    return mask + "".join(
+        chars[(_INDEX[s] + _INDEX[m]) % len(chars)] for s, m in zip(secret, mask, strict=True)
+    )
+
+
 def _fill(template: str, request: HttpRequest, token: str) -> str:
-    return template.replace(CSRF_SLOT, get_token(request)).replace(LINK_SLOT, token)
+    return template.replace(CSRF_SLOT, csrf_token(request)).replace(LINK_SLOT, token)
 
 
 def member_page(
