@@ -62,7 +62,7 @@ def _cut(html: str, token: str) -> str:
 def _random_chars(length: int) -> str:
     """`length` characters of CSRF_ALLOWED_CHARS, each uniformly random: bytes from the system's
     generator, those at or over 248 (4 × 62) dropped so that none is likelier than another."""
-    chars, picked = CSRF_ALLOWED_CHARS, []
+    chars, picked = CSRF_ALLOWED_CHARS, list[str]()
     while len(picked) < length:
         picked.extend(chars[b % len(chars)] for b in secrets.token_bytes(length) if b < 248)
     return "".join(picked[:length])
