@@ -250,11 +250,20 @@ def main() -> int:
 
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
+    # BENCH_CALLGRIND=1 under `valgrind --tool=callgrind --collect-atstart=no`: the instructions
+    # of the journeys alone (a count that a busy machine does not change, unlike CPU time).
+    callgrind = os.environ.get("BENCH_CALLGRIND")
+    if callgrind:
+        import subprocess
+
+        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True)
     started = time.perf_counter()
     for token in tokens[WARM_UP:]:
         client.cookies.clear()
         journey(client, token, timings)
     wall = time.perf_counter() - started
+    if callgrind:
+        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True)
     if profiler and not POST_PROFILER:
         profiler.disable()
 
