@@ -20,8 +20,8 @@ from .prefetched import kept_on
 def flow_key(question: Question) -> tuple[tuple[int, int, int], int, int]:
     """Questions without a section make up the first, implicit page."""
     section = question.section
-    page = (0, 0, 0) if section is None else (1, section.order, section.pk)
-    return (page, question.order, question.pk)
+    page = (0, 0, 0) if section is None else (1, section.order, section.id)
+    return (page, question.order, question.id)
 
 
 def flow_order(questions: Iterable[Question]) -> list[Question]:
@@ -41,7 +41,7 @@ def condition_option_ids(question: Question) -> frozenset[int]:
         question,
         "_kept_condition_ids",
         "condition_options",
-        lambda: frozenset(option.pk for option in question.condition_options.all()),
+        lambda: frozenset(option.id for option in question.condition_options.all()),
     )
 
 
@@ -71,7 +71,7 @@ def visible_questions(
             )
         ):
             visible.append(question)
-            seen.add(question.pk)
+            seen.add(question.id)
     return visible
 
 
@@ -82,7 +82,7 @@ def validate_conditions(poll: Poll) -> list[str]:
     on a question whose answers are not options, without options, with options of another
     question (a dangling reference), and cycles."""
     questions = _poll_questions(poll)
-    position = {question.pk: i for i, question in enumerate(questions)}
+    position = {question.id: i for i, question in enumerate(questions)}
     problems: list[str] = []
     for question in questions:
         source_id = question.condition_question_id
@@ -93,7 +93,7 @@ def validate_conditions(poll: Poll) -> list[str]:
                     % {"code": question.code}
                 )
             continue
-        if source_id == question.pk:
+        if source_id == question.id:
             problems.append(
                 _("Question %(code)s cannot depend on itself.") % {"code": question.code}
             )
@@ -105,7 +105,7 @@ def validate_conditions(poll: Poll) -> list[str]:
             )
             continue
         source = questions[position[source_id]]
-        if position[source_id] > position[question.pk]:
+        if position[source_id] > position[question.id]:
             problems.append(
                 _("Question %(code)s depends on %(source)s, which comes later.")
                 % {"code": question.code, "source": source.code}
@@ -132,8 +132,8 @@ def validate_conditions(poll: Poll) -> list[str]:
 
 
 def _cycles(questions: list[Question]) -> list[str]:
-    depends_on = {q.pk: q.condition_question_id for q in questions}
-    codes = {q.pk: q.code for q in questions}
+    depends_on = {q.id: q.condition_question_id for q in questions}
+    codes = {q.id: q.code for q in questions}
     reported: set[frozenset[int]] = set()
     problems = []
     for start in depends_on:

@@ -3,6 +3,9 @@
 Each input knows its field names, reads the member's raw values (field name -> list of strings,
 as posted and as kept in the draft), turns them into typed `AnswerRow`s or an error message for
 the member, and gives the template what it draws. The pages they sit on: `polls.answering.sheet`.
+
+The member path reads `question.id`, not `.pk`: the same value without the property and its
+meta lookup, some 650 times per submission (issue #14); every model here has an `id` key.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ class QuestionInput:
         self.number = number
         self.seed = seed
         self.data = data
-        self.name = f"q{question.pk}"
+        self.name = f"q{question.id}"
         self.error: str | None = None
         self.part_errors: dict[str, str] = {}
         self.visible = True  # set by the page: does the condition hold now?
@@ -179,11 +182,11 @@ class _OptionsInput(QuestionInput):
         chosen = set(self.values(self.name))
         return [
             Choice(
-                id=f"{self.name}-o{option.pk}",
+                id=f"{self.name}-o{option.id}",
                 name=self.name,
-                value=str(option.pk),
+                value=str(option.id),
                 label=option.label,
-                checked=str(option.pk) in chosen,
+                checked=str(option.id) in chosen,
                 option=option,
             )
             for option in self.options
@@ -191,10 +194,10 @@ class _OptionsInput(QuestionInput):
 
     @property
     def first_input_id(self) -> str:
-        return f"{self.name}-o{self.options[0].pk}" if self.options else self.name
+        return f"{self.name}-o{self.options[0].id}" if self.options else self.name
 
     def chosen(self) -> set[int]:
-        return {self.by_value[v].pk for v in self.values(self.name) if v in self.by_value}
+        return {self.by_value[v].id for v in self.values(self.name) if v in self.by_value}
 
 
 class SingleInput(_OptionsInput):
@@ -215,7 +218,7 @@ class SingleInput(_OptionsInput):
             return []
         if len(values) > 1 or values[0] not in self.by_value:
             raise Invalid(_("Please choose one of the options."))
-        return [AnswerRow(self.question.pk, option_id=self.by_value[values[0]].pk)]
+        return [AnswerRow(self.question.id, option_id=self.by_value[values[0]].id)]
 
 
 class MultipleInput(_OptionsInput):
@@ -254,7 +257,7 @@ class MultipleInput(_OptionsInput):
         limit = self.question.max_choices
         if limit and len(options) > limit:
             raise Invalid(_("Please choose no more than %(count)d.") % {"count": limit})
-        return [AnswerRow(self.question.pk, option_id=o.pk) for o in options]
+        return [AnswerRow(self.question.id, option_id=o.id) for o in options]
 
 
 class ScaleInput(QuestionInput):
@@ -306,11 +309,11 @@ class ScaleInput(QuestionInput):
         chosen = self.value(self.name)
         return [
             Choice(
-                id=f"{self.name}-o{option.pk}",
+                id=f"{self.name}-o{option.id}",
                 name=self.name,
-                value=f"o{option.pk}",
+                value=f"o{option.id}",
                 label=option.label,
-                checked=chosen == f"o{option.pk}",
+                checked=chosen == f"o{option.id}",
                 option=option,
             )
             for option in self.extra_options
@@ -326,10 +329,10 @@ class ScaleInput(QuestionInput):
             return []
         value = values[0]
         if len(values) == 1 and value in {str(p) for p in self.points}:
-            return [AnswerRow(self.question.pk, value=Decimal(value))]
-        options = {f"o{option.pk}": option for option in self.extra_options}
+            return [AnswerRow(self.question.id, value=Decimal(value))]
+        options = {f"o{option.id}": option for option in self.extra_options}
         if len(values) == 1 and value in options:
-            return [AnswerRow(self.question.pk, option_id=options[value].pk)]
+            return [AnswerRow(self.question.id, option_id=options[value].id)]
         raise Invalid(_("Please choose one of the options."))
 
 
@@ -411,7 +414,7 @@ class NumberInput(QuestionInput):
             )
         if abs(number) >= LARGEST_NUMBER:
             raise Invalid(_("That number is too large."))
-        return [AnswerRow(q.pk, value=number)]
+        return [AnswerRow(q.id, value=number)]
 
 
 class TextInput(QuestionInput):
@@ -440,7 +443,7 @@ class TextInput(QuestionInput):
                 _("Please shorten your answer to %(limit)d characters (it has %(count)d).")
                 % {"limit": limit, "count": len(text)}
             )
-        return [AnswerRow(self.question.pk, text=text)]
+        return [AnswerRow(self.question.id, text=text)]
 
 
 class RankingInput(_OptionsInput):
@@ -482,9 +485,9 @@ class RankingInput(_OptionsInput):
                     Choice(
                         id="",
                         name=self.place_name(place),
-                        value=str(option.pk),
+                        value=str(option.id),
                         label=option.label,
-                        checked=self.value(self.place_name(place)) == str(option.pk),
+                        checked=self.value(self.place_name(place)) == str(option.id),
                         option=option,
                     )
                     for option in self.options
@@ -495,7 +498,7 @@ class RankingInput(_OptionsInput):
 
     def chosen(self) -> set[int]:
         return {
-            self.by_value[v].pk
+            self.by_value[v].id
             for name in self.field_names
             if (v := self.value(name)) in self.by_value
         }
@@ -513,18 +516,18 @@ class RankingInput(_OptionsInput):
             ranked.append((place, self.by_value[value]))
         seen: dict[int, int] = {}
         for place, option in ranked:
-            if option.pk in seen:
+            if option.id in seen:
                 raise Invalid(
                     _("Please choose each option only once."),
                     {f"{self.name}-p{place}": _("Please choose each option only once.")},
                 )
-            seen[option.pk] = place
+            seen[option.id] = place
         if ranked and empty and min(empty) < max(place for place, _o in ranked):
             raise Invalid(
                 _("Please fill in the places in order, starting with place 1."),
                 {f"{self.name}-p{p}": _("Please choose an answer.") for p in empty},
             )
-        return [AnswerRow(self.question.pk, option_id=o.pk, rank=place) for place, o in ranked]
+        return [AnswerRow(self.question.id, option_id=o.id, rank=place) for place, o in ranked]
 
     def check_complete(self, rows: list[AnswerRow]) -> None:
         if self.question.required and len(rows) < self.places:
@@ -553,7 +556,7 @@ class GridInput(QuestionInput):
         return _("Please answer every statement.")
 
     def row_name(self, row) -> str:
-        return f"{self.name}_r{row.pk}"
+        return f"{self.name}_r{row.id}"
 
     @property
     def field_names(self) -> list[str]:
@@ -563,14 +566,14 @@ class GridInput(QuestionInput):
     def first_input_id(self) -> str:
         if not self.rows or not self.options:
             return self.name
-        return f"{self.name}-r{self.rows[0].pk}-o{self.options[0].pk}"
+        return f"{self.name}-r{self.rows[0].id}-o{self.options[0].id}"
 
     def grid_rows(self) -> list[dict]:
         return [
             {
-                "id": f"{self.name}-r{row.pk}",
+                "id": f"{self.name}-r{row.id}",
                 "row": row,
-                "error": (error := self.part_errors.get(f"{self.name}-r{row.pk}", "")),
+                "error": (error := self.part_errors.get(f"{self.name}-r{row.id}", "")),
                 "choices_html": draw_choices(
                     self._row_choices(row),
                     input_type="radio",
@@ -586,11 +589,11 @@ class GridInput(QuestionInput):
         chosen = self.value(name)
         return [
             Choice(
-                id=f"{self.name}-r{row.pk}-o{option.pk}",
+                id=f"{self.name}-r{row.id}-o{option.id}",
                 name=name,
-                value=str(option.pk),
+                value=str(option.id),
                 label=option.label,
-                checked=chosen == str(option.pk),
+                checked=chosen == str(option.id),
                 option=option,
             )
             for option in self.options
@@ -605,22 +608,22 @@ class GridInput(QuestionInput):
             if len(values) > 1 or values[0] not in self.by_value:
                 raise Invalid(
                     _("Please choose one of the options."),
-                    {f"{self.name}-r{row.pk}": _("Please choose one of the options.")},
+                    {f"{self.name}-r{row.id}": _("Please choose one of the options.")},
                 )
             answers.append(
-                AnswerRow(self.question.pk, option_id=self.by_value[values[0]].pk, row_id=row.pk)
+                AnswerRow(self.question.id, option_id=self.by_value[values[0]].id, row_id=row.id)
             )
         return answers
 
     def check_complete(self, rows: list[AnswerRow]) -> None:
         answered = {row.row_id for row in rows}
-        missing = [row for row in self.rows if row.pk not in answered]
+        missing = [row for row in self.rows if row.id not in answered]
         # An optional grid may be left empty, but not half done.
         if missing and (self.question.required or answered):
             marked = missing if answered else []
             raise Invalid(
                 self.required_message,
-                {f"{self.name}-r{row.pk}": _("Please choose an answer.") for row in marked},
+                {f"{self.name}-r{row.id}": _("Please choose an answer.") for row in marked},
             )
 
 

@@ -120,10 +120,10 @@ def question_numbers(questions: Sequence[Question]) -> dict[int, str]:
     for question in questions:
         if question.condition_question_id is None or number == 0:
             number, letter = number + 1, 0
-            numbers[question.pk] = str(number)
+            numbers[question.id] = str(number)
         else:
             letter += 1
-            numbers[question.pk] = f"{number}{'abcdefghijklmnopqrstuvwxyz'[(letter - 1) % 26]}"
+            numbers[question.id] = f"{number}{'abcdefghijklmnopqrstuvwxyz'[(letter - 1) % 26]}"
     return numbers
 
 
@@ -138,7 +138,7 @@ def option_by_value(question: Question) -> dict[str, Option]:
         question,
         "_kept_option_by_value",
         "options",
-        lambda: {str(option.pk): option for option in question_options(question)},
+        lambda: {str(option.id): option for option in question_options(question)},
     )
 
 
@@ -167,7 +167,7 @@ def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
     options = question_options(question)
     if question.randomize_options and KINDS[question.kind].shuffles == "options":
         return stable_shuffle(
-            options, seed=f"{seed}:{question.pk}", anchored=lambda option: option.anchored
+            options, seed=f"{seed}:{question.id}", anchored=lambda option: option.anchored
         )
     return options
 
@@ -175,7 +175,7 @@ def displayed_options(question: Question, *, seed: int | str) -> list[Option]:
 def displayed_rows(question: Question, *, seed: int | str) -> list[GridRow]:
     rows = question_rows(question)
     if question.randomize_options and KINDS[question.kind].shuffles == "rows":
-        return stable_shuffle(rows, seed=f"{seed}:{question.pk}:rows", anchored=lambda row: False)
+        return stable_shuffle(rows, seed=f"{seed}:{question.id}:rows", anchored=lambda row: False)
     return rows
 
 
@@ -207,14 +207,14 @@ def answers_visible(answers: Iterable[AnswerRow], questions: Sequence[Question])
     """Drops the answers to questions that the other answers hide (a member said "Nej", went
     on, came back and changed it to "Ja": the follow-up to "Nej" is no longer asked)."""
     answers = list(answers)
-    shown = {q.pk for q in visible_questions(questions, chosen_options(answers))}
+    shown = {q.id for q in visible_questions(questions, chosen_options(answers))}
     return [answer for answer in answers if answer.question_id in shown]
 
 
 def _check_belongs(answers: Sequence[AnswerRow], questions: Sequence[Question]) -> None:
     """Options and grid statements must be the answered question's own; forms guarantee it,
     this keeps a wrong caller from writing rows that would count under another question."""
-    by_id = {q.pk: q for q in questions}
+    by_id = {q.id: q for q in questions}
     for answer in answers:
         question = by_id.get(answer.question_id)
         if question is None:
@@ -233,7 +233,7 @@ def _part_ids(question: Question) -> tuple[frozenset[int], frozenset[int]]:
     ids = getattr(question, "_part_ids", None)
     if ids is None:
         ids = (
-            frozenset(o.pk for o in question_options(question)),
+            frozenset(o.id for o in question_options(question)),
             frozenset(r.pk for r in question_rows(question)),
         )
         question._part_ids = ids  # type: ignore[attr-defined]

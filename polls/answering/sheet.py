@@ -29,19 +29,19 @@ class PageForm:
         self.sheet = sheet
         self.page = page
         visible = sheet.visible_ids()
-        on_page = {q.pk for q in page.questions}
+        on_page = {q.id for q in page.questions}
         self.inputs: list[QuestionInput] = []
         drawn: set[int] = set()
         for question in page.questions:
-            item = sheet.inputs[question.pk]
-            item.visible = question.pk in visible
+            item = sheet.inputs[question.id]
+            item.visible = question.id in visible
             source = question.condition_question_id
             item.condition_on_page = source in on_page
             if item.condition_on_page:
                 item.condition_hint = sheet.condition_hint(question)
             if item.visible or (item.condition_on_page and source in drawn):
                 self.inputs.append(item)
-                drawn.add(question.pk)
+                drawn.add(question.id)
         self.validated = False
 
     def is_valid(self) -> bool:
@@ -69,7 +69,7 @@ class AnswerSheet:
         self.questions = [q for page in pages for q in page.questions]
         numbers = pages.numbers if isinstance(pages, Pages) else question_numbers(self.questions)
         self.inputs: dict[int, QuestionInput] = {
-            q.pk: INPUTS[q.kind](q, number=numbers[q.pk], seed=seed, data=self.data)
+            q.id: INPUTS[q.kind](q, number=numbers[q.id], seed=seed, data=self.data)
             for q in self.questions
         }
         # What the answers show, worked out once per state of `data` (a submit asks for it
@@ -78,7 +78,7 @@ class AnswerSheet:
         self._rows: dict[int, list[AnswerRow]] = {}  # question id -> validated rows, likewise
 
     def field_names(self, page: Page) -> list[str]:
-        return [name for q in page.questions for name in self.inputs[q.pk].field_names]
+        return [name for q in page.questions for name in self.inputs[q.id].field_names]
 
     def update(self, page: Page, posted) -> None:
         """Take the page's values from a POST (a QueryDict or a dict of lists). NUL characters
@@ -100,9 +100,9 @@ class AnswerSheet:
 
     def visible_ids(self) -> set[int]:
         if self._visible is None:
-            chosen = {q.pk: self.inputs[q.pk].chosen() for q in self.questions}
+            chosen = {q.id: self.inputs[q.id].chosen() for q in self.questions}
             self._visible = {
-                q.pk for q in visible_questions(self.questions, chosen, in_flow_order=True)
+                q.id for q in visible_questions(self.questions, chosen, in_flow_order=True)
             }
         return self._visible
 
@@ -110,7 +110,7 @@ class AnswerSheet:
         """Pages with at least one question shown: a page whose questions are all hidden by
         earlier answers is skipped."""
         visible = self.visible_ids()
-        return [page for page in self.pages if any(q.pk in visible for q in page.questions)]
+        return [page for page in self.pages if any(q.id in visible for q in page.questions)]
 
     def page(self, index: int) -> Page:
         """The page at `index`, or the nearest shown page at or before it."""
@@ -139,7 +139,7 @@ class AnswerSheet:
 
     def validated(self, item: QuestionInput) -> list[AnswerRow]:
         """`item.validate()`, once per state of the answers."""
-        pk = item.question.pk
+        pk = item.question.id
         if pk not in self._rows:
             self._rows[pk] = item.validate()
         return self._rows[pk]
@@ -150,8 +150,8 @@ class AnswerSheet:
         return [
             row
             for q in self.questions
-            if q.pk in visible
-            for row in self.validated(self.inputs[q.pk])
+            if q.id in visible
+            for row in self.validated(self.inputs[q.id])
         ]
 
     def condition_hint(self, question: Question) -> str:
@@ -159,8 +159,8 @@ class AnswerSheet:
         if source is None:
             return ""
         ids = condition_option_ids(question)
-        labels = [quoted(o.label) for o in question_options(source) if o.pk in ids]
+        labels = [quoted(o.label) for o in question_options(source) if o.id in ids]
         return _("Only if you answered %(answers)s to question %(number)s.") % {
             "answers": " / ".join(labels),
-            "number": self.inputs[source.pk].number if source.pk in self.inputs else "",
+            "number": self.inputs[source.id].number if source.id in self.inputs else "",
         }
