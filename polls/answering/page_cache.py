@@ -59,13 +59,19 @@ def _cut(html: str, token: str) -> str:
     return _CSRF_VALUE.sub(rf"\g<1>{CSRF_SLOT}\g<3>", html).replace(token, LINK_SLOT)
 
 
+# Byte -> character, for the bytes under 248 (4 × 62); the others are dropped, so that every
+# character is equally likely.
+_CHAR_OF_BYTE = bytes(ord(CSRF_ALLOWED_CHARS[b % len(CSRF_ALLOWED_CHARS)]) for b in range(256))
+_UNEVEN_BYTES = bytes(range(4 * len(CSRF_ALLOWED_CHARS), 256))
+
+
 def _random_chars(length: int) -> str:
-    """`length` characters of CSRF_ALLOWED_CHARS, each uniformly random: bytes from the system's
-    generator, those at or over 248 (4 × 62) dropped so that none is likelier than another."""
-    chars, picked = CSRF_ALLOWED_CHARS, list[str]()
+    """`length` characters of CSRF_ALLOWED_CHARS, each uniformly random, from the system's
+    random generator."""
+    picked = b""
     while len(picked) < length:
-        picked.extend(chars[b % len(chars)] for b in secrets.token_bytes(length) if b < 248)
-    return "".join(picked[:length])
+        picked += secrets.token_bytes(length).translate(_CHAR_OF_BYTE, _UNEVEN_BYTES)
+    return picked[:length].decode("ascii")
 
 
 _INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
