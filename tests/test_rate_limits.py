@@ -211,3 +211,31 @@ def test_the_counters_count_every_request_in_one_round_trip_and_survive_a_redis_
             client.delete(key)  # as if Redis had restarted empty
         assert count() is None  # finds the counter gone (and limits nobody) ...
         assert count() == 1  # ... and starts it again
+
+
+@pytest.mark.parametrize(
+    ("meta", "header", "counted_as"),
+    [
+        ({"REMOTE_ADDR": "198.51.100.7"}, None, "198.51.100.7"),
+        ({"REMOTE_ADDR": "2001:db8:1:2:aaaa::1"}, None, "2001:db8:1:2::"),
+        (
+            {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": "203.0.113.9"},
+            "HTTP_X_REAL_IP",
+            "203.0.113.9",
+        ),
+    ],
+)
+def test_members_are_counted_per_address_as_django_ratelimit_counts_them(
+    settings, meta, header, counted_as
+):
+    """The per-address counter's key is kept per address (polls.answering.limits), and it is
+    the library's own: an IPv6 address counts with its /64, and behind a proxy the address is
+    the header's, asked twice to show the kept answer is the same."""
+    from django.test import RequestFactory
+
+    from polls.answering.limits import _client_network
+
+    settings.RATELIMIT_IP_META_KEY = header
+    for _ in range(2):
+        request = RequestFactory().get("/s/x/", **meta)
+        assert _client_network("member-ip", request) == counted_as
