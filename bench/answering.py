@@ -243,15 +243,19 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the workers so far (Linux /proc)."""
+        return sum(self.cpu_times())
+
+    def cpu_times(self) -> tuple[float, float]:
+        """(user, system) CPU time of the workers so far (Linux /proc)."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        user = system = 0
         for pid in self.worker_pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])
-        return total / ticks
+            user, system = user + int(fields[11]), system + int(fields[12])
+        return user / ticks, system / ticks
 
     def tail(self) -> str:
         self.log.flush()
@@ -281,7 +285,8 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
             f"--duration={args.duration}",
             f"--concurrency={args.concurrency}",
         ]
-        cpu_before, machine_before = server.cpu_seconds(), machine_cpu()
+        times_before, machine_before = server.cpu_times(), machine_cpu()
+        cpu_before = sum(times_before)
         services_before = services_cpu()
         driver = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         profile = None
@@ -291,6 +296,7 @@ def drive(*, mode: str, server: Gunicorn, plan: dict, args: argparse.Namespace) 
         out, _ = driver.communicate(timeout=args.duration + 120)
         result = json.loads(out)
         result["server_cpu"] = server.cpu_seconds() - cpu_before
+        result["server_system_cpu"] = server.cpu_times()[1] - times_before[1]
         result["services_cpu"] = {
             name: seconds - services_before[name] for name, seconds in services_cpu().items()
         }
@@ -480,7 +486,9 @@ def print_run(title: str, result: dict) -> None:
         cpu_ms = 1000 * result["server_cpu"]
         print(
             f"  server CPU {result['server_cpu']:.1f} s: {cpu_ms / result['submitted']:.1f} ms per"
-            f" submission, {cpu_ms / max(requests, 1):.1f} ms per request ({requests} requests)"
+            f" submission, {cpu_ms / max(requests, 1):.1f} ms per request ({requests} requests),"
+            f" {100 * result['server_system_cpu'] / max(result['server_cpu'], 1e-9):.0f} % of it"
+            " in the kernel"
         )
     print(
         f"  load driver CPU {result['driver_cpu']:.1f} s; the machine's CPUs were"
