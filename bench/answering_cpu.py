@@ -172,6 +172,20 @@ def journey(client, token: str, timings: dict[str, list[float]]) -> None:
     raise AssertionError("too many pages")
 
 
+def _minimal_journey(questions: dict):
+    """The minimal view's journey, as bench/_load.py drives it: one POST of every answer."""
+
+    def minimal(client, token: str, timings: dict[str, list[float]]) -> None:
+        rng = random.Random(token)
+        body = urlencode({f"q{qid}": str(rng.choice(opts)) for qid, opts in questions.items()})
+        started = time.process_time()
+        response = client.post(f"/min/{token}/", body)
+        timings["POST minimal"].append((time.process_time() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+
+    return minimal
+
+
 def _split(names: list[str]) -> dict[str, tuple[list[int], list[float]]]:
     """Wraps each named function with a process-CPU accumulator (outermost calls only)."""
     import functools
@@ -211,10 +225,17 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-posts", action="store_true")
     parser.add_argument("--split", action="store_true")
+    parser.add_argument(
+        "--minimal",
+        action="store_true",
+        help="the minimal view instead (bench._minimal_settings): its one POST per submission",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", "bench._minimal_settings" if args.minimal else "config.settings"
+    )
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("MEMBER_RATE_PER_IP", "1000000/m")  # one address, as bench/answering.py
     ensure_database("medlemsrost_bench_answering")
@@ -225,8 +246,13 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    plan = build(pages=args.pages, invitations=args.journeys + WARM_UP)["flow"]
+    built = build(pages=args.pages, invitations=args.journeys + WARM_UP)
+    plan = built["flow"]
     tokens = plan["tokens"]
+    if args.minimal:
+        global journey
+        journey = _minimal_journey(built["ceiling"]["questions"])
+        tokens = built["ceiling"]["tokens"][: args.journeys + WARM_UP]
     timings: dict[str, list[float]] = defaultdict(list)
     # One client (one request handler, its middleware loaded once, as in a worker); its cookies
     # are cleared before each journey: every journey is another member's browser.
@@ -271,7 +297,7 @@ def main() -> int:
         f"20 questions on {args.pages} page(s), {args.journeys} journeys in-process, {wall:.1f} s"
     )
     total = 0.0
-    for kind in ("GET page", "POST next", "POST submit"):
+    for kind in ("GET page", "POST next", "POST submit", "POST minimal"):
         values = timings.get(kind)
         if not values:
             continue
